@@ -1,0 +1,65 @@
+// tanso-bench: end-to-end load and comparison benchmarks. Dispatches to one subcommand; each is
+// one function in its own file (see commands.h).
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "commands.h"
+#include "common.h"
+
+using namespace tanso::bench;
+
+namespace {
+
+using Setup = CommandRunner (*)(CLI::App&);
+// Order = order in --help.
+constexpr Setup kCommands[] = {
+    setup_ledger_command,
+    setup_verify_command,
+    setup_postgres_command,
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "tanso-bench: end-to-end benchmarks of Tanso.\n"
+      "\n"
+      "  ledger    the full ledger bench: starts tansod (found next to this binary), pushes\n"
+      "            pre-signed holdings.transfer txs through the HTTP API at peak rate and at half\n"
+      "            rate (latency), and compares with the Ed25519 verification ceiling and with\n"
+      "            PostgreSQL 15 pgbench (TPC-B) on the same machine\n"
+      "  verify    only the Ed25519 verification ceiling\n"
+      "  postgres  only the pgbench TPC-B reference\n"
+      "\n"
+      "Progress goes to stderr; with --json the last line on stdout is one JSON object.\n"
+      "Exit codes: 0 measured (even if targets are missed), 1 errors during the run, 2 the node\n"
+      "did not start, 64 bad usage, 130 interrupted.\n"
+      "Details: docs/PERFORMANCE.md",
+      "tanso-bench"};
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  std::vector<CommandRunner> runners;
+  for (Setup s : kCommands) runners.push_back(s(app));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  install_signal_handlers();
+  for (auto& r : runners) {
+    if (r.sub && r.sub->parsed()) {
+      try {
+        int rc = r.run();
+        if (interrupted() && rc == 0) rc = kExitInterrupted;
+        return rc;
+      } catch (const std::exception& e) {
+        std::cerr << "tanso-bench: " << e.what() << std::endl;
+        return kExitErrors;
+      }
+    }
+  }
+  std::cerr << app.help() << std::endl;
+  return kExitUsage;
+}

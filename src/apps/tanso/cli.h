@@ -1,0 +1,55 @@
+// Shared pieces of the `tanso` CLI: exit codes, node access, signed reads, output.
+//
+// Exit codes (docs/CLI.md): 0 success; 1 usage or bad input; 2 the ledger refused or rejected
+// (a tx refused at admission or rejected in its block, a failed verification or proof);
+// 3 the node could not be reached or answered 5xx; 4 a local file or store error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "core/tx.h"
+#include "http/client.h"
+#include "node/keyfile.h"
+
+namespace tanso::cli {
+
+enum Exit { kOk = 0, kUsage = 1, kRefused = 2, kUnreachable = 3, kLocal = 4 };
+
+struct Failure {
+  int code;
+  std::string message;
+};
+
+// Thrown by commands; main prints "tanso: <message>" and exits with the code.
+[[noreturn]] void fail(int code, const std::string& message);
+
+struct Global {
+  std::string node = "http://127.0.0.1:8080";
+  bool quiet = false;
+};
+Global& global();
+
+http::Client connect();
+// GET/POST; signs the request as a read when `key` is given. Exits with kUnreachable on
+// connection failure.
+http::Response call(const std::string& method, const std::string& target,
+                    const std::string& body = {}, const KeyFile* key = nullptr);
+Json parse_json_or_fail(const std::string& text, const std::string& what);
+std::string read_text(const std::string& path_or_dash);  // "-" = stdin
+void print_json(const Json& j);
+KeyFile load_key(const std::string& path);
+// Fails with kRefused/kUnreachable for API errors, printing the stable code.
+void fail_on_api_error(const http::Response& r);
+// Prints "\r[=====>    ] 42% label" to stderr when it is a terminal or `force`.
+void progress(uint64_t done, uint64_t total, const std::string& label);
+
+void add_keygen(CLI::App& app);
+void add_genesis(CLI::App& app);
+void add_tx(CLI::App& app);
+void add_query(CLI::App& app);
+void add_proof(CLI::App& app);
+void add_verify(CLI::App& app);
+void add_backup(CLI::App& app);
+
+}  // namespace tanso::cli

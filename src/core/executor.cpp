@@ -1,0 +1,197 @@
+// Block execution and genesis.
+#include "core/executor.h"
+
+#include "core/holdings.h"
+#include "core/identity.h"
+#include "core/merkle.h"
+
+namespace tanso {
+
+static Params load_params(const StateReader& st) {
+  return *Params::from_json(Json::parse(*st.get("meta/params")));
+}
+
+BlockOutput execute_block(const State& st, const Hash& prev_state_root, uint64_t height,
+                          uint64_t time_ms, std::span<const Tx* const> txs, bool verify_sigs) {
+  BlockOutput out;
+  Overlay block(st);
+  Params params = load_params(st);
+  std::vector<Hash> tx_leaves, receipt_leaves;
+  tx_leaves.reserve(txs.size());
+  receipt_leaves.reserve(txs.size());
+  for (const Tx* tx : txs) {
+    Receipt r;
+    r.tx_id = tx->id;
+    Account sender;
+    Status s = check_tx(block, params, *tx, height, last_nonce(block, tx->payload.from), &sender);
+    if (s && verify_sigs && !verify_signatures(*tx))
+      s = err("tx.bad_signature", "a signature does not verify", 401);
+    if (s) {
+      block.put("nonce/" + tx->payload.from, u64_text(tx->payload.nonce));
+      r.accounts.push_back(tx->payload.from);
+      const TxHandler* h = find_handler(tx->payload.type);
+      s = h->check(tx->payload.body);
+      if (s) {
+        Overlay txo(static_cast<const StateReader&>(block));  // stacked on block, not a copy
+        TxEnv env{txo, *tx, params, height, time_ms, sender.role, r.accounts};
+        s = h->apply(env);
+        if (s) {
+          txo.merge_into(block);
+          if (env.params_changed) params = load_params(block);
+        }
+      }
+    }
+    if (!s) {
+      r.code = s.error().code;
+      r.message = s.error().message;
+    }
+    tx_leaves.push_back(merkle::leaf_hash(tx->id));
+    receipt_leaves.push_back(merkle::leaf_hash(receipt_bytes(r)));
+    out.receipts.push_back(std::move(r));
+  }
+  out.writes = block.take();
+  out.tx_root = merkle::root(tx_leaves);
+  out.receipts_root = merkle::root(receipt_leaves);
+  out.state_root = next_state_root(prev_state_root, out.writes);
+  return out;
+}
+
+std::map<std::string, std::set<std::string>, std::less<>> default_permissions() {
+  const std::set<std::string> any = {"*"};
+  const std::set<std::string> regulator = {"regulator"};
+  const std::set<std::string> holders = {"regulator", "company",  "verifier",    "certifier",
+                                         "municipality", "exchange", "bank", "citizen",
+                                         "merchant",  "focal_point"};
+  return {
+      {"identity.org.register", regulator},
+      {"identity.account.create", regulator},
+      {"identity.key.rotate", any},
+      {"identity.key.revoke", any},
+      {"identity.policy.set", any},
+      {"governance.permissions.set", regulator},
+      {"instrument.create", {"regulator", "certifier", "bank", "municipality", "exchange"}},
+      {"holdings.issue", {"regulator", "certifier", "bank", "municipality", "exchange"}},
+      {"holdings.transfer", holders},
+      {"holdings.burn", holders},
+  };
+}
+
+static Error bad_genesis(const std::string& m) { return err("genesis.invalid", m); }
+
+// A genesis entry is applied through the same handlers as a tx, so it obeys the same rules.
+static Status apply_as(Overlay& st, const Params& p, const std::string& type,
+                       const std::string& from, const std::string& role, const Json& body) {
+  Tx tx;
+  tx.payload.type = type;
+  tx.payload.from = from;
+  tx.payload.body = body;
+  const TxHandler* h = find_handler(type);
+  if (auto s = h->check(body); !s) return s;
+  std::vector<std::string> touched;
+  TxEnv env{st, tx, p, 0, 0, role, touched};
+  return h->apply(env);
+}
+
+Result<Genesis> apply_genesis(std::string_view text) {
+  Json g = Json::parse(text, nullptr, false);
+  if (g.is_discarded() || !g.is_object()) return bad_genesis("genesis is not a JSON object");
+  for (auto it = g.begin(); it != g.end(); ++it) {
+    static const std::set<std::string> known = {"chain_id", "time_ms",     "params",  "orgs",
+                                                "accounts", "instruments", "balances"};
+    if (!known.contains(it.key())) return bad_genesis("unknown genesis field '" + it.key() + "'");
+  }
+  if (!g.contains("chain_id") || !g["chain_id"].is_string() ||
+      !valid_id(g["chain_id"].get<std::string>()))
+    return bad_genesis("chain_id must be an identifier");
+  Genesis out;
+  out.text = std::string(text);
+  out.params.chain_id = g["chain_id"];
+  out.params.permissions = default_permissions();
+  if (g.contains("params")) {
+    if (!g["params"].is_object()) return bad_genesis("params must be an object");
+    Json pj = g["params"];
+    pj["chain_id"] = out.params.chain_id;
+    auto p = Params::from_json(pj);
+    if (!p) return p.error();
+    for (auto& [t, roles] : p->permissions) out.params.permissions[t] = roles;
+  }
+  if (g.contains("time_ms")) {
+    auto t = json_u64(g["time_ms"]);
+    if (!t) return bad_genesis("time_ms must be an unsigned integer");
+    out.time_ms = *t;
+  }
+  State empty;
+  Overlay st(empty);
+  st.put("meta/params", out.params.to_json().dump());
+  st.put("meta/chain_id", out.params.chain_id);
+
+  // Orgs: exactly one regulator, written directly (the handler refuses a second regulator).
+  int regulators = 0;
+  for (const auto& o : g.value("orgs", Json::array())) {
+    if (!o.is_object()) return bad_genesis("orgs: objects {org, name, role}");
+    Json body = o;
+    if (auto s = find_handler("identity.org.register")->check(body); !s)
+      return bad_genesis("orgs: " + s.error().message);
+    std::string id = body["org"];
+    if (st.get("org/" + id)) return bad_genesis("org '" + id + "' listed twice");
+    if (body["role"] == "regulator") ++regulators;
+    st.put("org/" + id, Json({{"name", body["name"]}, {"role", body["role"]}}).dump());
+  }
+  if (regulators != 1) return bad_genesis("genesis must name exactly one regulator org");
+
+  for (const auto& a : g.value("accounts", Json::array())) {
+    if (!a.is_object()) return bad_genesis("accounts: objects {account, org, keys, threshold}");
+    Json body = a;
+    Json tt = body.contains("type_thresholds") ? body["type_thresholds"] : Json::object();
+    body.erase("type_thresholds");
+    if (auto s = apply_as(st, out.params, "identity.account.create", "genesis", "regulator", body);
+        !s)
+      return bad_genesis("account " +
+                         (a.contains("account") && a["account"].is_string()
+                              ? a["account"].get<std::string>()
+                              : std::string("?")) +
+                         ": " + s.error().message);
+    if (!tt.empty()) {
+      Json pb = {{"type_thresholds", tt}};
+      std::string id = body["account"];
+      if (auto s = apply_as(st, out.params, "identity.policy.set", id, "regulator", pb); !s)
+        return bad_genesis("account " + id + ": " + s.error().message);
+    }
+  }
+  for (const auto& i : g.value("instruments", Json::array())) {
+    if (!i.is_object() || !i.contains("issuer") || !i["issuer"].is_string())
+      return bad_genesis("instruments: objects {instrument, issuer, name, unit}");
+    Json body = i;
+    std::string issuer = body["issuer"];
+    body.erase("issuer");
+    if (!load_account(st, issuer)) return bad_genesis("unknown issuer '" + issuer + "'");
+    if (auto s = apply_as(st, out.params, "instrument.create", issuer, "regulator", body); !s)
+      return bad_genesis("instrument: " + s.error().message);
+  }
+  for (const auto& b : g.value("balances", Json::array())) {
+    if (!b.is_object() || !b.contains("account") || !b["account"].is_string())
+      return bad_genesis("balances: objects {account, instrument, amount}");
+    Json body = {{"to", b["account"]},
+                 {"instrument", b.value("instrument", Json())},
+                 {"amount", b.value("amount", Json())}};
+    auto inst = body["instrument"].is_string()
+                    ? load_instrument(st, body["instrument"].get<std::string>())
+                    : std::nullopt;
+    if (!inst) return bad_genesis("balances: unknown instrument");
+    if (auto s = apply_as(st, out.params, "holdings.issue", inst->issuer, "regulator", body); !s)
+      return bad_genesis("balance: " + s.error().message);
+  }
+  st.put("meta/genesis", out.text);
+  out.writes = st.take();
+  out.state_root = next_state_root(Hash{}, out.writes);
+  BlockHeader& h = out.header;
+  h.height = 0;
+  h.prev_hash = sha256(text);
+  h.time_ms = out.time_ms;
+  h.tx_root = merkle::root({});
+  h.receipts_root = merkle::root({});
+  h.state_root = out.state_root;
+  return out;
+}
+
+}  // namespace tanso

@@ -1,0 +1,43 @@
+// Named upper bounds. Every queue, batch and input size in Tanso has one, defined here, with the
+// memory it bounds. Network-wide limits that affect validity also live in genesis parameters;
+// these are the defaults and the hard ceilings.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tanso::limits {
+
+// One transaction envelope as JSON text (payload + signatures): 64 KiB.
+inline constexpr size_t tx_bytes_max = 64 * 1024;
+// Signatures on one envelope (multi-signature policies need a few, never more than this).
+inline constexpr size_t tx_signatures_max = 16;
+// Transactions in one HTTP batch submission, and its body size: 10,000 tx, 16 MiB.
+inline constexpr size_t batch_txs_max = 10'000;
+inline constexpr size_t batch_bytes_max = 16 * 1024 * 1024;
+// HTTP request body for any endpoint (the batch is the largest).
+inline constexpr size_t http_body_bytes_max = batch_bytes_max;
+// Block cutting defaults: whichever comes first. 4,000 tx x ~400 B ~= 1.6 MiB per block.
+inline constexpr size_t block_txs_max = 4'000;
+inline constexpr size_t block_bytes_max = 4 * 1024 * 1024;
+inline constexpr uint32_t block_interval_ms = 50;
+// Pending (admitted, not yet committed) transactions the node holds: 200,000 x ~0.5 KiB.
+inline constexpr size_t mempool_txs_max = 200'000;
+// Nesting of JSON containers in a tx payload. Bodies are shallow; the bound keeps every later
+// recursive walk of a body (copies, dumps) within a few KiB of stack, where 64 KiB of "[[[[..."
+// would otherwise need ~3 MiB.
+inline constexpr size_t payload_depth_max = 16;
+// Identifiers (account, org, instrument ids) and free text.
+inline constexpr size_t id_chars_max = 64;
+inline constexpr size_t text_chars_max = 256;
+// Quantities are integers; one amount is at most 2^62 so sums of two never overflow int64.
+inline constexpr uint64_t amount_max = uint64_t{1} << 62;
+// Keys per account, blocks per range query, history rows per page, SSE subscribers.
+inline constexpr size_t account_keys_max = 16;
+inline constexpr size_t range_blocks_max = 1'000;
+inline constexpr size_t history_rows_max = 1'000;
+inline constexpr size_t sse_subscribers_max = 256;
+// Read-request authentication: how far the signed time may be from the node's clock.
+inline constexpr int64_t read_auth_skew_s_max = 300;
+
+}  // namespace tanso::limits

@@ -1,0 +1,205 @@
+// Strict decoding, signing and verification of transaction envelopes.
+#include "core/tx.h"
+
+#include <charconv>
+#include <set>
+#include <vector>
+
+#include "core/limits.h"
+
+namespace tanso {
+
+Bytes signing_message(std::string_view chain, std::string_view payload) {
+  Bytes m;
+  m.reserve(kTxDomain.size() + chain.size() + payload.size() + 2);
+  put_bytes(m, as_bytes(kTxDomain));
+  m.push_back(0);
+  put_bytes(m, as_bytes(chain));
+  m.push_back(0);
+  put_bytes(m, as_bytes(payload));
+  return m;
+}
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > limits::id_chars_max) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<uint64_t> json_u64(const Json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    if (i < 0) return std::nullopt;
+    return static_cast<uint64_t>(i);
+  }
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+    uint64_t out = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return out;
+  }
+  return std::nullopt;
+}
+
+static Error malformed(std::string msg) { return err("tx.malformed", std::move(msg)); }
+
+static Result<Payload> decode_payload(std::string_view text) {
+  // Two things the JSON parser would let through: nesting deep enough to overflow a later
+  // recursive walk, and duplicate keys, which it resolves silently (the last one wins) while other
+  // clients' parsers keep the first or refuse: the signer and the node could read different
+  // values from the same signed bytes.
+  bool too_deep = false, duplicate = false;
+  std::vector<std::set<std::string>> keys;  // keys seen so far in each open object
+  auto guard = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        keys.emplace_back();
+        [[fallthrough]];
+      case Json::parse_event_t::array_start:
+        // `depth` counts the containers around this one.
+        if (depth >= static_cast<int>(limits::payload_depth_max)) too_deep = true;
+        break;
+      case Json::parse_event_t::key:
+        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second)
+          duplicate = true;
+        break;
+      case Json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  Json j = Json::parse(text, guard, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return malformed("payload is not valid JSON");
+  if (too_deep) return malformed("payload nests JSON deeper than 16 levels");
+  if (duplicate) return malformed("payload repeats a key within an object");
+  if (!j.is_object()) return malformed("payload must be a JSON object");
+  Payload p;
+  int seen = 0;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const Json& v = it.value();
+    if (k == "chain") {
+      if (!v.is_string()) return malformed("payload.chain must be a string");
+      p.chain = v.get<std::string>();
+    } else if (k == "type") {
+      if (!v.is_string()) return malformed("payload.type must be a string");
+      p.type = v.get<std::string>();
+    } else if (k == "from") {
+      if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
+        return malformed("payload.from must be an account id (1-64 of [A-Za-z0-9._:-])");
+      p.from = v.get<std::string>();
+    } else if (k == "nonce") {
+      auto n = json_u64(v);
+      if (!n || *n == 0) return malformed("payload.nonce must be a positive integer");
+      p.nonce = *n;
+    } else if (k == "expires") {
+      auto n = json_u64(v);
+      if (!n) return malformed("payload.expires must be a block height (unsigned integer)");
+      p.expires = *n;
+    } else if (k == "body") {
+      if (!v.is_object()) return malformed("payload.body must be a JSON object");
+      p.body = v;
+    } else {
+      return err("tx.unknown_field", "unknown payload field '" + k + "'");
+    }
+    ++seen;
+  }
+  if (seen != 6)
+    return malformed("payload needs exactly chain, type, from, nonce, expires and body");
+  if (p.type.empty() || p.type.size() > limits::id_chars_max)
+    return malformed("payload.type must be 1-64 characters");
+  return p;
+}
+
+Result<Tx> decode_tx(const Json& j, std::string envelope_text) {
+  if (envelope_text.size() > limits::tx_bytes_max)
+    return err("tx.oversized", "a transaction may be at most 65536 bytes", 413);
+  if (!j.is_object()) return malformed("envelope must be a JSON object");
+  Tx tx;
+  bool have_payload = false, have_sigs = false;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const Json& v = it.value();
+    if (k == "payload") {
+      if (!v.is_string()) return malformed("envelope.payload must be a string holding JSON text");
+      tx.payload_text = v.get<std::string>();
+      have_payload = true;
+    } else if (k == "signatures") {
+      if (!v.is_array()) return malformed("envelope.signatures must be an array");
+      if (v.empty()) return err("tx.missing_signature", "the transaction carries no signature", 401);
+      if (v.size() > limits::tx_signatures_max)
+        return malformed("at most 16 signatures per transaction");
+      for (const Json& s : v) {
+        if (!s.is_object() || s.size() != 2 || !s.contains("key") || !s.contains("sig") ||
+            !s["key"].is_string() || !s["sig"].is_string())
+          return malformed("each signature is {\"key\": \"ed25519:<hex>\", \"sig\": \"<hex>\"}");
+        auto pk = key_from_text(s["key"].get_ref<const std::string&>());
+        if (!pk) return malformed("signature key must be 'ed25519:' and 64 hex digits");
+        auto sig = from_hex(s["sig"].get_ref<const std::string&>());
+        if (!sig || sig->size() != 64) return malformed("signature must be 128 hex digits");
+        TxSignature ts;
+        ts.key = *pk;
+        std::copy(sig->begin(), sig->end(), ts.sig.begin());
+        for (const auto& prev : tx.signatures)
+          if (prev.key == ts.key) return malformed("the same key signed twice");
+        tx.signatures.push_back(ts);
+      }
+      have_sigs = true;
+    } else {
+      return err("tx.unknown_field", "unknown envelope field '" + k + "'");
+    }
+  }
+  if (!have_payload) return malformed("envelope.payload is missing");
+  if (!have_sigs) return err("tx.missing_signature", "the transaction carries no signature", 401);
+  auto p = decode_payload(tx.payload_text);
+  if (!p) return p.error();
+  tx.payload = std::move(*p);
+  tx.id = sha256(signing_message(tx.payload.chain, tx.payload_text));
+  tx.envelope = std::move(envelope_text);
+  return tx;
+}
+
+Result<Tx> decode_tx(std::string_view envelope_json) {
+  if (envelope_json.size() > limits::tx_bytes_max)
+    return err("tx.oversized", "a transaction may be at most 65536 bytes", 413);
+  Json j = Json::parse(envelope_json, nullptr, false);
+  if (j.is_discarded()) return err("request.malformed_json", "the envelope is not valid JSON");
+  return decode_tx(j, std::string(envelope_json));
+}
+
+bool verify_signatures(const Tx& tx) {
+  Bytes m = signing_message(tx.payload.chain, tx.payload_text);
+  for (const auto& s : tx.signatures)
+    if (!verify(s.key, m, s.sig)) return false;
+  return true;
+}
+
+std::string payload_text(const Payload& p) {
+  Json j = {{"chain", p.chain},    {"type", p.type},       {"from", p.from},
+            {"nonce", p.nonce},    {"expires", p.expires}, {"body", p.body}};
+  return j.dump();
+}
+
+std::string sign_envelope(std::string_view payload, std::string_view chain,
+                          const std::vector<const KeyPair*>& signers) {
+  Bytes m = signing_message(chain, payload);
+  Json sigs = Json::array();
+  for (const KeyPair* kp : signers) {
+    Signature s = sign(kp->secret, m);
+    sigs.push_back({{"key", key_to_text(kp->pub)}, {"sig", to_hex(ByteView(s.data(), 64))}});
+  }
+  Json env = {{"payload", std::string(payload)}, {"signatures", sigs}};
+  return env.dump();
+}
+
+}  // namespace tanso

@@ -1,0 +1,413 @@
+// HTTP handlers: submission, tx status and proofs, blocks, accounts, events, health, metrics.
+#include "node/api.h"
+
+#include <charconv>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "core/holdings.h"
+#include "core/identity.h"
+#include "core/limits.h"
+#include "core/merkle.h"
+#include "node/read_auth.h"
+
+namespace tanso {
+
+namespace {
+
+using http::Request;
+using http::Response;
+
+Response json_response(const Json& j, int status = 200) {
+  Response r;
+  r.status = status;
+  r.body = j.dump();
+  return r;
+}
+
+Response error(const Error& e) { return http::error_response(e.http, e.code, e.message); }
+
+int64_t now_s() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::optional<uint64_t> parse_u64(const std::string& s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+uint32_t wait_timeout_ms(const Request& req) {
+  auto it = req.query.find("timeout_ms");
+  if (it == req.query.end()) return 30'000;
+  auto v = parse_u64(it->second);
+  return v ? static_cast<uint32_t>(std::min<uint64_t>(*v, 120'000)) : 30'000;
+}
+
+// ?wait=commit (default) | none
+Result<bool> wait_param(const Request& req) {
+  auto it = req.query.find("wait");
+  if (it == req.query.end() || it->second == "commit") return true;
+  if (it->second == "none") return false;
+  return err("request.bad_parameter", "wait must be 'commit' or 'none'");
+}
+
+Response submit_one(Node& node, const Request& req) {
+  auto wait = wait_param(req);
+  if (!wait) return error(wait.error());
+  std::vector<Result<Tx>> txs;
+  txs.push_back(decode_tx(req.body));
+  auto outs = node.submit(std::move(txs), *wait, wait_timeout_ms(req));
+  const TxOutcome& o = outs[0];
+  if (o.status == "refused") {
+    Response r = error(o.error);
+    return r;
+  }
+  return json_response(outcome_json(o, 0), o.status == "committed" ? 200 : 202);
+}
+
+Response submit_batch(Node& node, const Request& req) {
+  auto wait = wait_param(req);
+  if (!wait) return error(wait.error());
+  if (req.body.size() > limits::batch_bytes_max)
+    return error(err("batch.oversized", "a batch may be at most 16 MiB", 413));
+  Json j = Json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) return error(err("request.malformed_json", "the body is not valid JSON"));
+  if (!j.is_object() || j.size() != 1 || !j.contains("txs") || !j["txs"].is_array())
+    return error(err("batch.malformed", "the body must be {\"txs\": [envelope, ...]}"));
+  Json& arr = j["txs"];
+  if (arr.size() > limits::batch_txs_max)
+    return error(err("batch.oversized", "a batch may hold at most 10000 transactions", 413));
+  std::vector<Result<Tx>> txs;
+  txs.reserve(arr.size());
+  for (auto& e : arr) {
+    std::string text = e.dump();
+    txs.push_back(decode_tx(e, std::move(text)));
+  }
+  auto outs = node.submit(std::move(txs), *wait, wait_timeout_ms(req));
+  Json results = Json::array();
+  size_t refused = 0;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    refused += outs[i].status == "refused";
+    results.push_back(outcome_json(outs[i], i));
+  }
+  return json_response(
+      {{"accepted", outs.size() - refused}, {"refused", refused}, {"results", results}});
+}
+
+// The reader of a request, or an error response.
+Result<std::optional<Reader>> reader_of(Node& node, const Request& req) {
+  return node.with_state([&](const State& st, const BlockHeader&, const Params& p) {
+    return authenticate_read(req, st, p.chain_id, now_s());
+  });
+}
+
+Response tx_status(Node& node, const Request& req) {
+  auto id = hash_from_hex(req.params.at("id"));
+  if (!id) return error(err("request.bad_parameter", "a tx id is 64 hex digits"));
+  auto reader = reader_of(node, req);
+  if (!reader) return error(reader.error());
+  auto loc = node.store().tx_location(*id);
+  if (!loc) {
+    if (node.is_pending(*id)) return json_response({{"tx_id", to_hex(*id)}, {"status", "pending"}});
+    return error(err("tx.not_found", "no tx " + to_hex(*id) + " is committed or pending", 404));
+  }
+  auto blk = node.store().block(loc->height);
+  auto rcs = node.store().receipts(loc->height);
+  if (!blk || !rcs || loc->index >= blk->txs.size())
+    return error(err("storage.corrupt", "block " + std::to_string(loc->height) + " is missing", 500));
+  std::vector<Hash> leaves;
+  leaves.reserve(rcs->size());
+  for (const auto& r : *rcs) leaves.push_back(merkle::leaf_hash(r.tx_id));
+  Json path = Json::array();
+  for (const auto& h : merkle::audit_path(leaves, loc->index)) path.push_back(to_hex(h));
+  const Receipt& rc = (*rcs)[loc->index];
+  Json out = {{"tx_id", to_hex(*id)},
+              {"status", "committed"},
+              {"height", loc->height},
+              {"index", loc->index},
+              {"receipt", receipt_json(rc)},
+              {"block", header_json(blk->header)},
+              {"proof",
+               {{"leaf_index", loc->index},
+                {"tree_size", leaves.size()},
+                {"leaf_hash", to_hex(leaves[loc->index])},
+                {"audit_path", path},
+                {"tx_root", to_hex(blk->header.tx_root)}}}};
+  bool visible = node.with_state([&](const State& st, const BlockHeader&, const Params&) {
+    for (const auto& a : rc.accounts)
+      if (may_read_account(*reader, st, a)) return true;
+    return false;
+  });
+  if (visible) out["envelope"] = Json::parse(blk->txs[loc->index], nullptr, false);
+  return json_response(out);
+}
+
+Response block_at(Node& node, const Request& req) {
+  auto h = parse_u64(req.params.at("height"));
+  if (!h) return error(err("request.bad_parameter", "height must be an unsigned integer"));
+  auto blk = node.store().block(*h);
+  auto rcs = node.store().receipts(*h);
+  if (!blk || !rcs) return error(err("block.not_found", "no block at height " + req.params.at("height"), 404));
+  Json txs = Json::array();
+  for (const auto& r : *rcs) txs.push_back({{"tx_id", to_hex(r.tx_id)}, {"code", r.code}});
+  return json_response({{"header", header_json(blk->header)}, {"txs", txs}});
+}
+
+Response block_range(Node& node, const Request& req) {
+  uint64_t head = node.with_state([](const State&, const BlockHeader& h, const Params&) {
+    return h.height;
+  });
+  uint64_t to = head, from = head >= 19 ? head - 19 : 0;
+  if (req.query.contains("from") || req.query.contains("to")) {
+    auto f = req.query.contains("from") ? parse_u64(req.query.at("from")) : std::optional<uint64_t>(0);
+    auto t = req.query.contains("to") ? parse_u64(req.query.at("to")) : std::optional<uint64_t>(head);
+    if (!f || !t || *f > *t)
+      return error(err("request.bad_range", "from and to are heights with from <= to"));
+    if (*t - *f >= limits::range_blocks_max)
+      return error(err("request.bad_range", "at most 1000 blocks per request"));
+    from = *f;
+    to = std::min(*t, head);
+  }
+  Json out = Json::array();
+  for (uint64_t h = from; h <= to && from <= to; ++h)
+    if (auto b = node.store().block(h)) out.push_back(header_json(b->header));
+  return json_response({{"head", head}, {"blocks", out}});
+}
+
+Response account(Node& node, const Request& req) {
+  const std::string& id = req.params.at("id");
+  return node.with_state([&](const State& st, const BlockHeader&, const Params&) {
+    auto a = load_account(st, id);
+    if (!a) return error(err("account.not_found", "no account '" + id + "'", 404));
+    Json j = a->to_json();
+    j["nonce"] = last_nonce(st, id);
+    return json_response(j);
+  });
+}
+
+Response holdings(Node& node, const Request& req) {
+  const std::string& id = req.params.at("id");
+  auto reader = reader_of(node, req);
+  if (!reader) return error(reader.error());
+  return node.with_state([&](const State& st, const BlockHeader& head, const Params&) {
+    if (!load_account(st, id)) return error(err("account.not_found", "no account '" + id + "'", 404));
+    if (!may_read_account(*reader, st, id))
+      return error(err("auth.forbidden",
+                       "holdings are visible to the account's organization and the regulator; "
+                       "sign the read (docs/API.md)",
+                       403));
+    Json hs = Json::array();
+    st.scan("bal/" + id + "/", [&](const std::string& k, const std::string& v) {
+      hs.push_back({{"instrument", k.substr(5 + id.size())}, {"amount", v}});
+    });
+    return json_response({{"account", id}, {"height", head.height}, {"holdings", hs}});
+  });
+}
+
+Response history(Node& node, const Request& req) {
+  const std::string& id = req.params.at("id");
+  auto reader = reader_of(node, req);
+  if (!reader) return error(reader.error());
+  bool allowed = node.with_state([&](const State& st, const BlockHeader&, const Params&) {
+    return may_read_account(*reader, st, id);
+  });
+  if (!allowed)
+    return error(err("auth.forbidden", "history is visible to the account's organization and "
+                                       "the regulator; sign the read (docs/API.md)",
+                     403));
+  uint64_t before = UINT64_MAX;
+  size_t limit = 100;
+  if (req.query.contains("before")) {
+    auto b = parse_u64(req.query.at("before"));
+    if (!b) return error(err("request.bad_parameter", "before must be a height"));
+    before = *b;
+  }
+  if (req.query.contains("limit")) {
+    auto l = parse_u64(req.query.at("limit"));
+    if (!l || *l == 0 || *l > limits::history_rows_max)
+      return error(err("request.bad_parameter", "limit must be 1..1000"));
+    limit = *l;
+  }
+  auto rows = node.store().history(id, before, limit);
+  Json out = Json::array();
+  uint64_t cached_h = UINT64_MAX;
+  std::optional<Block> blk;
+  std::optional<std::vector<Receipt>> rcs;
+  for (const auto& loc : rows) {
+    if (loc.height != cached_h) {
+      blk = node.store().block(loc.height);
+      rcs = node.store().receipts(loc.height);
+      cached_h = loc.height;
+    }
+    if (!blk || !rcs || loc.index >= rcs->size()) continue;
+    auto tx = decode_tx(blk->txs[loc.index]);
+    out.push_back({{"tx_id", to_hex((*rcs)[loc.index].tx_id)},
+                   {"height", loc.height},
+                   {"index", loc.index},
+                   {"type", tx ? tx->payload.type : ""},
+                   {"from", tx ? tx->payload.from : ""},
+                   {"body", tx ? tx->payload.body : Json()},
+                   {"code", (*rcs)[loc.index].code}});
+  }
+  Json j = {{"account", id}, {"rows", out}};
+  if (rows.size() == limit) j["next_before"] = rows.back().height;
+  return json_response(j);
+}
+
+Response orgs(Node& node) {
+  return node.with_state([&](const State& st, const BlockHeader&, const Params&) {
+    Json out = Json::array();
+    st.scan("org/", [&](const std::string& k, const std::string& v) {
+      Json o = Json::parse(v);
+      out.push_back({{"org", k.substr(4)}, {"name", o["name"]}, {"role", o["role"]}});
+    });
+    return json_response({{"orgs", out}});
+  });
+}
+
+Response instruments(Node& node) {
+  return node.with_state([&](const State& st, const BlockHeader&, const Params&) {
+    Json out = Json::array();
+    st.scan("inst/", [&](const std::string& k, const std::string& v) {
+      Json o = Json::parse(v);
+      std::string id = k.substr(5);
+      out.push_back({{"instrument", id},
+                     {"issuer", o["issuer"]},
+                     {"name", o["name"]},
+                     {"unit", o["unit"]},
+                     {"supply", u64_text(supply(st, id))}});
+    });
+    return json_response({{"instruments", out}});
+  });
+}
+
+Response status(Node& node) {
+  return node.with_state([&](const State&, const BlockHeader& h, const Params& p) {
+    return json_response({{"chain_id", p.chain_id},
+                          {"height", h.height},
+                          {"head_hash", to_hex(header_hash(h))},
+                          {"state_root", to_hex(h.state_root)},
+                          {"time_ms", h.time_ms},
+                          {"pending_txs", node.pending_count()},
+                          {"node_key", key_to_text(node.node_key())},
+                          {"healthy", node.healthy()},
+                          {"version", "0.1.0"}});
+  });
+}
+
+Response checkpoint(Node& node, const Request& req) {
+  auto reader = reader_of(node, req);
+  if (!reader) return error(reader.error());
+  if (!*reader || (*reader)->role != "regulator")
+    return error(err("auth.forbidden", "only a signed regulator read may checkpoint", 403));
+  auto it = req.query.find("dir");
+  if (it == req.query.end() || it->second.empty() || it->second[0] != '/')
+    return error(err("request.bad_parameter", "dir must be an absolute path that does not exist"));
+  if (auto s = node.store().checkpoint(it->second); !s) return error(s.error());
+  uint64_t h = node.with_state([](const State&, const BlockHeader& b, const Params&) { return b.height; });
+  return json_response({{"dir", it->second}, {"height_at_least", h}});
+}
+
+void events(Node& node, const Request& req, http::EventSink& sink) {
+  uint64_t after = node.events().last_height();
+  std::string last = req.header("last-event-id");
+  if (auto v = parse_u64(last)) after = *v;
+  node.metrics().sse_clients++;
+  while (sink.open()) {
+    auto evs = node.events().wait_after(after, 15'000);
+    if (evs.empty()) {
+      if (!sink.ping()) break;
+      continue;
+    }
+    bool ok = true;
+    for (const auto& e : evs) {
+      std::string id = std::to_string(e.height);
+      ok = sink.send("block", e.block_json, id);
+      for (size_t i = 0; ok && i < e.receipt_jsons.size(); ++i)
+        ok = sink.send("receipt", e.receipt_jsons[i], id);
+      if (!ok) break;
+      after = e.height;
+    }
+    if (!ok) break;
+  }
+  node.metrics().sse_clients--;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return {};
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
+  auto counted = [&node](auto fn) {
+    return [&node, fn](const Request& req) {
+      Response r = fn(req);
+      node.metrics().http_status(r.status);
+      return r;
+    };
+  };
+  s.route("POST", "/v1/txs", counted([&](const Request& r) { return submit_one(node, r); }));
+  s.route("POST", "/v1/txs/batch", counted([&](const Request& r) { return submit_batch(node, r); }));
+  s.route("GET", "/v1/txs/{id}", counted([&](const Request& r) { return tx_status(node, r); }));
+  s.route("GET", "/v1/blocks", counted([&](const Request& r) { return block_range(node, r); }));
+  s.route("GET", "/v1/blocks/{height}", counted([&](const Request& r) { return block_at(node, r); }));
+  s.route("GET", "/v1/accounts/{id}", counted([&](const Request& r) { return account(node, r); }));
+  s.route("GET", "/v1/accounts/{id}/holdings",
+          counted([&](const Request& r) { return holdings(node, r); }));
+  s.route("GET", "/v1/accounts/{id}/history",
+          counted([&](const Request& r) { return history(node, r); }));
+  s.route("GET", "/v1/orgs", counted([&](const Request&) { return orgs(node); }));
+  s.route("GET", "/v1/instruments", counted([&](const Request&) { return instruments(node); }));
+  s.route("GET", "/v1/status", counted([&](const Request&) { return status(node); }));
+  s.route("GET", "/v1/genesis", counted([&](const Request&) {
+            Response r;
+            r.body = node.with_state([](const State& st, const BlockHeader&, const Params&) {
+              return *st.get("meta/genesis");
+            });
+            return r;
+          }));
+  s.route("POST", "/v1/admin/checkpoint",
+          counted([&](const Request& r) { return checkpoint(node, r); }));
+  s.route("GET", "/v1/openapi.json", [](const Request&) {
+    Response r;
+    r.body = std::string(openapi_document());
+    return r;
+  });
+  s.route("GET", "/healthz", [&](const Request&) {
+    uint64_t h = node.metrics().height;
+    if (!node.healthy())
+      return json_response({{"status", "halted"}, {"height", h}, {"reason", node.halt_reason()}},
+                           503);
+    return json_response({{"status", "ok"}, {"height", h}});
+  });
+  s.route("GET", "/metrics", [&](const Request&) {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = node.metrics().render(node.pending_count());
+    return r;
+  });
+  s.stream("/v1/events", [&](const Request& r, http::EventSink& sink) { events(node, r, sink); });
+  std::string web = opts.web_dir;
+  s.route("GET", "/", [web](const Request&) {
+    Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = web.empty() ? std::string() : read_file(web + "/index.html");
+    if (r.body.empty())
+      r.body =
+          "<!doctype html><meta charset=utf-8><title>Tanso</title><h1>Tanso node</h1>"
+          "<p>API: <a href=/v1/status>/v1/status</a>, <a href=/v1/openapi.json>OpenAPI</a>, "
+          "<a href=/metrics>metrics</a>.</p>";
+    return r;
+  });
+}
+
+}  // namespace tanso

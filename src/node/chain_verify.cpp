@@ -1,0 +1,76 @@
+// Whole-chain verification by re-execution.
+#include "node/chain_verify.h"
+
+#include "core/executor.h"
+
+namespace tanso {
+
+static Error bad(uint64_t h, const std::string& what) {
+  return err("verify.failed", "block " + std::to_string(h) + ": " + what);
+}
+
+Result<VerifyReport> verify_chain(const ChainStore& store, WorkPool& pool,
+                                  const std::function<void(uint64_t, uint64_t)>& progress) {
+  VerifyReport rep;
+  auto last = store.last_height();
+  if (!last) return err("verify.empty", "the store holds no chain");
+  State stored;
+  store.load_state(stored);
+  auto gtext = stored.get("meta/genesis");
+  if (!gtext) return err("verify.failed", "the state holds no genesis document");
+  auto g = apply_genesis(*gtext);
+  if (!g) return err("verify.failed", "genesis: " + g.error().message);
+  auto b0 = store.block(0);
+  if (!b0) return bad(0, "missing");
+  if (header_hash(b0->header) != header_hash(g->header) || !b0->txs.empty())
+    return bad(0, "differs from the block the genesis document gives");
+  State st;
+  st.apply(g->writes);
+  BlockHeader prev = b0->header;
+  rep.blocks = 1;
+  if (progress) progress(0, *last);
+  for (uint64_t h = 1; h <= *last; ++h) {
+    auto blk = store.block(h);
+    if (!blk) return bad(h, "missing");
+    const BlockHeader& hd = blk->header;
+    if (hd.height != h) return bad(h, "header says height " + std::to_string(hd.height));
+    if (hd.prev_hash != header_hash(prev)) return bad(h, "prev_hash does not link to block h-1");
+    if (hd.time_ms < prev.time_ms) return bad(h, "time goes backwards");
+    if (!verify_header_signature(hd)) return bad(h, "proposer signature does not verify");
+    std::vector<Result<Tx>> decoded;
+    decoded.reserve(blk->txs.size());
+    for (const auto& t : blk->txs) decoded.push_back(decode_tx(t));
+    for (size_t i = 0; i < decoded.size(); ++i)
+      if (!decoded[i]) return bad(h, "tx " + std::to_string(i) + ": " + decoded[i].error().message);
+    std::vector<uint8_t> sig_ok(decoded.size());
+    pool.parallel_for(decoded.size(), [&](size_t i) { sig_ok[i] = verify_signatures(*decoded[i]); });
+    std::vector<const Tx*> ptrs;
+    for (size_t i = 0; i < decoded.size(); ++i) {
+      if (!sig_ok[i]) return bad(h, "tx " + to_hex(decoded[i]->id) + " has a bad signature");
+      rep.signatures += decoded[i]->signatures.size();
+      ptrs.push_back(&*decoded[i]);
+    }
+    BlockOutput out = execute_block(st, prev.state_root, h, hd.time_ms, ptrs, false);
+    if (out.tx_root != hd.tx_root) return bad(h, "tx_root does not match its txs");
+    if (out.receipts_root != hd.receipts_root)
+      return bad(h, "re-execution gives different receipts");
+    if (out.state_root != hd.state_root) return bad(h, "re-execution gives a different state root");
+    auto rcs = store.receipts(h);
+    if (!rcs || rcs->size() != out.receipts.size()) return bad(h, "stored receipts missing");
+    for (size_t i = 0; i < rcs->size(); ++i)
+      if (receipt_bytes((*rcs)[i]) != receipt_bytes(out.receipts[i]))
+        return bad(h, "stored receipt " + std::to_string(i) + " differs from re-execution");
+    st.apply(out.writes);
+    rep.txs += decoded.size();
+    rep.blocks++;
+    prev = hd;
+    if (progress) progress(h, *last);
+  }
+  if (st.data() != stored.data())
+    return err("verify.failed", "the stored state differs from the re-executed state");
+  rep.state_root = prev.state_root;
+  rep.head_hash = header_hash(prev);
+  return rep;
+}
+
+}  // namespace tanso

@@ -1,0 +1,31 @@
+// tansod's configuration: defaults, then a TOML file, then command-line flags (later wins).
+// Every key in the TOML file has the same name as its flag with '-' replaced by '_'.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace tanso {
+
+struct Config {
+  std::string data_dir = "data";
+  std::string genesis;  // genesis file; read only when data_dir holds no chain yet
+  std::string listen = "127.0.0.1:8080";
+  std::string web_dir;  // static dashboard files served at / (empty: none)
+  std::string log_level = "info";
+  size_t block_txs_max;
+  size_t block_bytes_max;
+  uint32_t block_interval_ms;
+  size_t mempool_txs_max;
+  unsigned verify_threads = 0;  // 0: one per core
+  Config();
+};
+
+// Reads a TOML file into `cfg` (only the keys present). Error code config.invalid.
+Status load_config_file(const std::string& path, Config& cfg);
+// "host:port" -> parts. Error code config.invalid.
+Status split_listen(const std::string& listen, std::string& host, unsigned short& port);
+
+}  // namespace tanso

@@ -1,0 +1,323 @@
+// The node pipeline: admission, ordering, execution, commit, and waking waiting submitters.
+#include "node/node.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+
+#include "core/identity.h"
+
+namespace tanso {
+
+struct Node::Waiter {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t remaining = 0;
+  std::vector<TxOutcome> outcomes;
+};
+
+Node::Node(const Config& cfg, std::unique_ptr<ChainStore> store, KeyPair key)
+    : cfg_(cfg), store_(std::move(store)), node_key_(key), pool_(cfg.verify_threads) {}
+
+Node::~Node() { stop(); }
+
+Result<std::unique_ptr<Node>> Node::open(const Config& cfg, std::unique_ptr<ChainStore> store,
+                                         const std::string& genesis_text, KeyPair node_key) {
+  std::unique_ptr<Node> n(new Node(cfg, std::move(store), node_key));
+  if (!n->store_->last_height()) {
+    if (genesis_text.empty())
+      return err("node.no_chain", "the data directory holds no chain: pass a genesis file");
+    auto g = apply_genesis(genesis_text);
+    if (!g) return g.error();
+    Block b0{g->header, {}};
+    if (auto s = n->store_->commit(b0, {}, g->writes); !s) return s.error();
+  }
+  n->store_->load_state(n->state_);
+  uint64_t last = *n->store_->last_height();
+  auto head = n->store_->block(last);
+  if (!head) return err("storage.corrupt", "the last block " + std::to_string(last) + " is missing");
+  n->head_ = head->header;
+  auto stored_genesis = n->state_.get("meta/genesis");
+  if (!stored_genesis) return err("storage.corrupt", "the state has no genesis");
+  if (!genesis_text.empty() && *stored_genesis != genesis_text)
+    return err("genesis.mismatch",
+               "the data directory holds a chain made from a different genesis file");
+  auto params = Params::from_json(Json::parse(*n->state_.get("meta/params")));
+  if (!params) return params.error();
+  n->params_ = *params;
+  n->metrics_.height = last;
+  CutLimits limits{cfg.block_txs_max, cfg.block_bytes_max, cfg.block_interval_ms,
+                   cfg.mempool_txs_max};
+  n->orderer_ = make_solo(limits, n->head_.time_ms);
+  return n;
+}
+
+void Node::start() {
+  running_ = true;
+  thread_ = std::thread([this] { pipeline(); });
+}
+
+void Node::stop() {
+  if (orderer_) orderer_->stop();
+  events_.close();
+  if (thread_.joinable()) thread_.join();
+  running_ = false;
+  // Wake submitters still waiting: their txs stay uncommitted ("pending" in the answer).
+  std::lock_guard lock(wait_mu_);
+  for (auto& [id, entry] : waiting_) {
+    std::lock_guard wl(entry.first->mu);
+    entry.first->remaining = 0;
+    entry.first->cv.notify_all();
+  }
+  waiting_.clear();
+}
+
+bool Node::is_pending(const Hash& id) const {
+  std::lock_guard lock(wait_mu_);
+  return pending_.contains(id);
+}
+
+Status Node::admit_stateful(const Tx& tx, uint64_t next_height) {
+  const std::string& from = tx.payload.from;
+  uint64_t last = last_nonce(state_, from);
+  auto it = admitted_nonce_.find(from);
+  if (it != admitted_nonce_.end()) last = std::max(last, it->second);
+  return check_tx(state_, params_, tx, next_height, last, nullptr);
+}
+
+std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint32_t timeout_ms) {
+  auto started = std::chrono::steady_clock::now();
+  auto w = std::make_shared<Waiter>();
+  w->outcomes.resize(txs.size());
+  auto refuse = [&](size_t i, const Error& e) {
+    w->outcomes[i].status = "refused";
+    w->outcomes[i].error = e;
+    metrics_.refused(e.code);
+  };
+  if (!healthy_) {
+    for (size_t i = 0; i < txs.size(); ++i)
+      refuse(i, err("node.unavailable", "the node halted: " + halt_reason_, 503));
+    return std::move(w->outcomes);
+  }
+  // 1. Stateless: decoding, chain id, type and body shape.
+  std::string chain;
+  {
+    std::shared_lock lock(state_mu_);
+    chain = params_.chain_id;
+  }
+  std::vector<size_t> ok;
+  ok.reserve(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) {
+    if (!txs[i]) {
+      refuse(i, txs[i].error());
+      continue;
+    }
+    const Tx& tx = *txs[i];
+    w->outcomes[i].id = tx.id;
+    if (tx.payload.chain != chain) {
+      refuse(i, err("tx.wrong_chain", "the tx is for chain '" + tx.payload.chain +
+                                          "', this node serves '" + chain + "'"));
+      continue;
+    }
+    const TxHandler* h = find_handler(tx.payload.type);
+    if (!h) {
+      refuse(i, err("tx.unknown_type", "unknown tx type '" + tx.payload.type + "'"));
+      continue;
+    }
+    if (auto s = h->check(tx.payload.body); !s) {
+      refuse(i, s.error());
+      continue;
+    }
+    ok.push_back(i);
+  }
+  // 2. Signatures, on every core.
+  std::vector<uint8_t> sig_ok(ok.size());
+  pool_.parallel_for(ok.size(), [&](size_t k) { sig_ok[k] = verify_signatures(*txs[ok[k]]); });
+  // 3. Stateful checks against the committed state plus what is already admitted.
+  std::vector<TxPtr> admitted;
+  admitted.reserve(ok.size());
+  {
+    std::shared_lock slock(state_mu_);
+    std::lock_guard alock(admit_mu_);
+    uint64_t next_height = head_.height + 1;
+    for (size_t k = 0; k < ok.size(); ++k) {
+      size_t i = ok[k];
+      Tx& tx = *txs[i];
+      if (!sig_ok[k]) {
+        refuse(i, err("tx.bad_signature", "a signature does not verify over this payload and chain",
+                      401));
+        continue;
+      }
+      if (auto s = admit_stateful(tx, next_height); !s) {
+        refuse(i, s.error());
+        continue;
+      }
+      admitted_nonce_[tx.payload.from] = tx.payload.nonce;
+      w->outcomes[i].status = "pending";
+      admitted.push_back(std::make_shared<const Tx>(std::move(tx)));
+    }
+    // 4. Register waiters before ordering, so a fast commit cannot be missed.
+    if (!admitted.empty()) {
+      std::lock_guard wlock(wait_mu_);
+      for (size_t i = 0, k = 0; i < w->outcomes.size(); ++i) {
+        if (w->outcomes[i].status != "pending") continue;
+        pending_.insert(w->outcomes[i].id);
+        if (wait) waiting_[w->outcomes[i].id] = {w, i};
+        ++k;
+      }
+      w->remaining = wait ? admitted.size() : 0;
+    }
+    if (!admitted.empty() && !orderer_->submit(admitted)) {
+      // Back-pressure: undo the admission of this whole submission.
+      std::lock_guard wlock(wait_mu_);
+      for (const auto& t : admitted) {
+        pending_.erase(t->id);
+        waiting_.erase(t->id);
+      }
+      for (auto& o : w->outcomes)
+        if (o.status == "pending") {
+          o.status = "refused";
+          o.error = err("tx.mempool_full", "the node has too many pending txs; retry later", 503);
+          metrics_.refused(o.error.code);
+        }
+      // Roll the admitted nonces back to the committed ones for these senders.
+      for (const auto& t : admitted) admitted_nonce_.erase(t->payload.from);
+      admitted.clear();
+      w->remaining = 0;
+    }
+  }
+  metrics_.txs_admitted += admitted.size();
+  if (wait && !admitted.empty()) {
+    std::unique_lock lock(w->mu);
+    bool done = w->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                               [&] { return w->remaining == 0; });
+    if (!done) {
+      lock.unlock();
+      std::lock_guard wlock(wait_mu_);
+      for (auto it = waiting_.begin(); it != waiting_.end();)
+        it = it->second.first == w ? waiting_.erase(it) : std::next(it);
+      lock.lock();
+      for (auto& o : w->outcomes)
+        if (o.status == "pending") o.status = "timeout";
+    }
+  }
+  metrics_.submit_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  std::lock_guard lock(w->mu);
+  return w->outcomes;
+}
+
+void Node::pipeline() {
+  while (auto batch = orderer_->next()) {
+    if (!commit_batch(*batch)) return;
+  }
+}
+
+bool Node::commit_batch(OrderedBatch& batch) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<const Tx*> ptrs;
+  ptrs.reserve(batch.txs.size());
+  for (const auto& t : batch.txs) ptrs.push_back(t.get());
+  uint64_t height = head_.height + 1;
+  BlockOutput out =
+      execute_block(state_, head_.state_root, height, batch.time_ms, ptrs, /*verify_sigs=*/false);
+  Block blk;
+  BlockHeader& h = blk.header;
+  h.height = height;
+  h.prev_hash = header_hash(head_);
+  h.time_ms = batch.time_ms;
+  h.tx_count = static_cast<uint32_t>(batch.txs.size());
+  h.tx_root = out.tx_root;
+  h.receipts_root = out.receipts_root;
+  h.state_root = out.state_root;
+  sign_header(h, node_key_);
+  blk.txs.reserve(batch.txs.size());
+  for (const auto& t : batch.txs) blk.txs.push_back(t->envelope);
+  if (auto s = store_->commit(blk, out.receipts, out.writes); !s) {
+    halt_reason_ = s.error().code + ": " + s.error().message;
+    healthy_ = false;
+    spdlog::critical("commit of block {} failed, the node stops: {}", height, halt_reason_);
+    return false;
+  }
+  bool params_changed = out.writes.contains("meta/params");
+  {
+    std::unique_lock lock(state_mu_);
+    state_.apply(out.writes);
+    head_ = h;
+    if (params_changed) params_ = *Params::from_json(Json::parse(*state_.get("meta/params")));
+    std::lock_guard alock(admit_mu_);
+    for (const auto& t : batch.txs) {
+      auto it = admitted_nonce_.find(t->payload.from);
+      if (it == admitted_nonce_.end()) continue;
+      uint64_t committed = last_nonce(state_, t->payload.from);
+      // Caught up, or this tx's nonce was not consumed (it failed a pre-check in the block):
+      // later admissions must start again from the committed nonce.
+      if (it->second <= committed || t->payload.nonce > committed) admitted_nonce_.erase(it);
+    }
+  }
+  finish_waiters(batch.txs, out.receipts, height);
+  BlockEvents ev;
+  ev.height = height;
+  ev.block_json = header_json(h).dump();
+  for (size_t i = 0; i < out.receipts.size(); ++i) {
+    const Receipt& r = out.receipts[i];
+    ev.receipt_jsons.push_back(
+        Json({{"tx_id", to_hex(r.tx_id)}, {"height", height}, {"index", i}, {"code", r.code}})
+            .dump());
+    if (r.code != "ok") metrics_.rejected(r.code);
+  }
+  events_.publish(std::move(ev));
+  metrics_.height = height;
+  metrics_.blocks_committed++;
+  metrics_.txs_committed += batch.txs.size();
+  metrics_.commit_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return true;
+}
+
+void Node::finish_waiters(const std::vector<TxPtr>& txs, const std::vector<Receipt>& rs,
+                          uint64_t height) {
+  std::vector<std::pair<std::shared_ptr<Waiter>, std::pair<size_t, size_t>>> hits;
+  {
+    std::lock_guard lock(wait_mu_);
+    for (size_t i = 0; i < txs.size(); ++i) {
+      pending_.erase(txs[i]->id);
+      auto it = waiting_.find(txs[i]->id);
+      if (it == waiting_.end()) continue;
+      hits.push_back({it->second.first, {it->second.second, i}});
+      waiting_.erase(it);
+    }
+  }
+  for (auto& [w, idx] : hits) {
+    std::lock_guard lock(w->mu);
+    TxOutcome& o = w->outcomes[idx.first];
+    o.status = "committed";
+    o.height = height;
+    o.index = static_cast<uint32_t>(idx.second);
+    o.code = rs[idx.second].code;
+    o.message = rs[idx.second].message;
+    if (--w->remaining == 0) w->cv.notify_all();
+  }
+}
+
+Json outcome_json(const TxOutcome& o, size_t index) {
+  Json j;
+  if (o.status == "refused") {
+    j = {{"index", index},
+         {"status", "refused"},
+         {"error", {{"code", o.error.code}, {"message", o.error.message}}}};
+    if (o.id != Hash{}) j["tx_id"] = to_hex(o.id);
+    return j;
+  }
+  j = {{"tx_id", to_hex(o.id)}, {"status", o.status}};
+  if (o.status == "committed") {
+    j["height"] = o.height;
+    j["index"] = o.index;
+    j["code"] = o.code;
+    if (!o.message.empty()) j["message"] = o.message;
+  }
+  return j;
+}
+
+}  // namespace tanso

@@ -1,0 +1,115 @@
+// The ledger node: admission (stateless checks, signatures on all cores, stateful checks),
+// ordering, execution, commit and the committed state that the API reads.
+//
+// Pipeline: submit() -> admit -> Orderer -> pipeline thread: execute_block -> ChainStore::commit
+// (one synced batch) -> apply to the in-memory state -> wake waiters, publish events.
+// Thread-safety: submit() and the read methods may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/executor.h"
+#include "node/config.h"
+#include "node/events.h"
+#include "node/metrics.h"
+#include "node/verify_pool.h"
+#include "ordering/orderer.h"
+#include "storage/chain_store.h"
+
+namespace tanso {
+
+struct HashHasher {
+  size_t operator()(const Hash& h) const {
+    size_t v;
+    std::memcpy(&v, h.data(), sizeof v);
+    return v;
+  }
+};
+
+// One submitted tx's fate.
+struct TxOutcome {
+  Hash id{};
+  std::string status;  // "committed", "pending", "refused", "timeout"
+  Error error;         // when refused
+  uint64_t height = 0;
+  uint32_t index = 0;
+  std::string code;  // receipt code when committed ("ok" or a rejection)
+  std::string message;
+};
+
+class Node {
+ public:
+  // Opens the chain in `store`: a new store is initialized from `genesis_text`; an existing one
+  // must have been made from the same genesis when genesis_text is non-empty.
+  static Result<std::unique_ptr<Node>> open(const Config& cfg, std::unique_ptr<ChainStore> store,
+                                            const std::string& genesis_text, KeyPair node_key);
+  ~Node();
+  void start();
+  void stop();
+
+  // Admits txs in order (each independently) and, with wait, returns after each admitted tx is
+  // committed (or timeout_ms passes). Decoding errors come in as Error results.
+  std::vector<TxOutcome> submit(std::vector<Result<Tx>> txs, bool wait, uint32_t timeout_ms);
+
+  // Reads under a shared lock of the committed state.
+  template <typename F>
+  auto with_state(F&& f) const {
+    std::shared_lock lock(state_mu_);
+    return f(static_cast<const State&>(state_), head_, params_);
+  }
+  const ChainStore& store() const { return *store_; }
+  bool is_pending(const Hash& id) const;
+  size_t pending_count() const { return orderer_ ? orderer_->pending() : 0; }
+  bool healthy() const { return healthy_; }
+  const std::string& halt_reason() const { return halt_reason_; }
+  EventLog& events() { return events_; }
+  Metrics& metrics() { return metrics_; }
+  const PublicKey& node_key() const { return node_key_.pub; }
+  const std::string& chain_id() const { return params_.chain_id; }
+
+ private:
+  Node(const Config& cfg, std::unique_ptr<ChainStore> store, KeyPair key);
+  void pipeline();
+  bool commit_batch(OrderedBatch& batch);
+  Status admit_stateful(const Tx& tx, uint64_t next_height);
+  void finish_waiters(const std::vector<TxPtr>& txs, const std::vector<Receipt>& rs,
+                      uint64_t height);
+
+  Config cfg_;
+  std::unique_ptr<ChainStore> store_;
+  KeyPair node_key_;
+  std::unique_ptr<Orderer> orderer_;
+  WorkPool pool_;
+
+  mutable std::shared_mutex state_mu_;  // guards state_, head_, params_
+  State state_;
+  BlockHeader head_;
+  Params params_;
+
+  std::mutex admit_mu_;  // guards next_nonce_: highest nonce admitted per account
+  std::unordered_map<std::string, uint64_t> admitted_nonce_;
+
+  struct Waiter;
+  mutable std::mutex wait_mu_;
+  std::unordered_map<Hash, std::pair<std::shared_ptr<Waiter>, size_t>, HashHasher> waiting_;
+  std::unordered_set<Hash, HashHasher> pending_;
+
+  EventLog events_{1000};
+  Metrics metrics_;
+  std::atomic<bool> healthy_{true};
+  std::string halt_reason_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+};
+
+// Renders an outcome as the API's JSON result object.
+Json outcome_json(const TxOutcome& o, size_t index);
+
+}  // namespace tanso

@@ -1,0 +1,60 @@
+// The node's durable record: blocks, receipts, a tx index, per-account history and the state,
+// written together in one atomic, synced batch per block. Two implementations: RocksDB (the
+// node) and memory (unit tests). Restart recovers to the last committed block.
+//
+// Thread-safety: commit() is called by one thread (the pipeline); reads may run concurrently
+// with it from any thread and see either the state before or after a commit, never a mix of
+// one block's parts (RocksDB: the batch is atomic; memory: a mutex).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/block.h"
+#include "core/state.h"
+#include "core/status.h"
+
+namespace tanso {
+
+struct TxLocation {
+  uint64_t height = 0;
+  uint32_t index = 0;
+};
+
+class ChainStore {
+ public:
+  virtual ~ChainStore() = default;
+
+  // Writes the block, its receipts, tx id -> location for each tx, history rows for every
+  // account in each receipt, the state writes and the new last height, atomically and synced.
+  // Block heights must be consecutive, starting at 0 (the genesis block, with no txs).
+  virtual Status commit(const Block& block, const std::vector<Receipt>& receipts,
+                        const WriteSet& writes) = 0;
+
+  virtual std::optional<uint64_t> last_height() const = 0;  // nullopt: empty store
+  virtual std::optional<Block> block(uint64_t height) const = 0;
+  virtual std::optional<std::vector<Receipt>> receipts(uint64_t height) const = 0;
+  virtual std::optional<TxLocation> tx_location(const Hash& tx_id) const = 0;
+  // Newest first; only rows with height < before_height (use UINT64_MAX for the newest).
+  virtual std::vector<TxLocation> history(std::string_view account, uint64_t before_height,
+                                          size_t limit) const = 0;
+  // Every state key and value, for loading the in-memory state at start.
+  virtual void load_state(State& out) const = 0;
+  // A consistent copy of the whole store in `dir` (must not exist), usable by open_rocks_store.
+  virtual Status checkpoint(const std::string& dir) const = 0;
+};
+
+// Opens (creating if missing) a RocksDB store in `dir`. `sync` = fsync the WAL on each commit
+// (always true in the node; tests may turn it off). Errors: storage.open_failed (with RocksDB's
+// message, e.g. the lock held by a running node).
+Result<std::unique_ptr<ChainStore>> open_rocks_store(const std::string& dir, bool sync = true);
+// Opens read-only (for `tanso verify` and offline queries while no node runs, or beside one).
+Result<std::unique_ptr<ChainStore>> open_rocks_store_readonly(const std::string& dir);
+std::unique_ptr<ChainStore> make_memory_store();
+
+// Copies a checkpoint/backup directory into a new data directory (which must not exist).
+Status restore_store(const std::string& backup_dir, const std::string& data_dir);
+
+}  // namespace tanso

@@ -1,0 +1,120 @@
+// The in-memory chain store: sorted std containers behind one mutex, with the RocksDB store's
+// semantics (consecutive heights from 0, newest-first history, nullopt = delete in a WriteSet),
+// for unit tests and simulations. Nothing survives the object; checkpoint() is unsupported.
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "core/limits.h"
+#include "storage/chain_store.h"
+
+namespace tanso {
+namespace {
+
+// Same checks, codes and messages as check_commit in rocks_store.cpp (kept in step; the unit
+// tests run every case against both stores).
+Status check_commit(const Block& block, const std::vector<Receipt>& receipts, uint64_t expected) {
+  const uint64_t h = block.header.height;
+  if (h != expected)
+    return err("storage.bad_height",
+               "block height " + std::to_string(h) + ", expected " + std::to_string(expected), 500);
+  if (block.header.tx_count != block.txs.size() || receipts.size() != block.txs.size())
+    return err("storage.bad_block",
+               "block " + std::to_string(h) + ": tx_count " +
+                   std::to_string(block.header.tx_count) + ", " + std::to_string(block.txs.size()) +
+                   " txs, " + std::to_string(receipts.size()) + " receipts",
+               500);
+  if (h == 0 && !block.txs.empty()) return err("storage.bad_block", "genesis block has txs", 500);
+  for (const auto& r : receipts)
+    for (const auto& a : r.accounts)
+      if (a.find('\0') != std::string::npos)
+        return err("storage.bad_block", "account id contains NUL (history key separator)", 500);
+  return ok_status();
+}
+
+class MemoryStore final : public ChainStore {
+ public:
+  Status commit(const Block& block, const std::vector<Receipt>& receipts,
+                const WriteSet& writes) override {
+    std::lock_guard lock(mu_);
+    if (auto st = check_commit(block, receipts, blocks_.size()); !st) return st;
+    const uint64_t h = block.header.height;
+    for (uint32_t i = 0; i < receipts.size(); ++i) {
+      txidx_[receipts[i].tx_id] = TxLocation{h, i};
+      for (const auto& account : receipts[i].accounts) history_[account].emplace(h, i);
+    }
+    state_.apply(writes);
+    blocks_.push_back(block);
+    receipts_.push_back(receipts);
+    return ok_status();
+  }
+
+  std::optional<uint64_t> last_height() const override {
+    std::lock_guard lock(mu_);
+    if (blocks_.empty()) return std::nullopt;
+    return blocks_.size() - 1;
+  }
+
+  std::optional<Block> block(uint64_t height) const override {
+    std::lock_guard lock(mu_);
+    if (height >= blocks_.size()) return std::nullopt;
+    return blocks_[height];
+  }
+
+  std::optional<std::vector<Receipt>> receipts(uint64_t height) const override {
+    std::lock_guard lock(mu_);
+    if (height >= receipts_.size()) return std::nullopt;
+    return receipts_[height];
+  }
+
+  std::optional<TxLocation> tx_location(const Hash& tx_id) const override {
+    std::lock_guard lock(mu_);
+    auto it = txidx_.find(tx_id);
+    if (it == txidx_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::vector<TxLocation> history(std::string_view account, uint64_t before_height,
+                                  size_t limit) const override {
+    std::vector<TxLocation> out;
+    std::lock_guard lock(mu_);
+    auto rows = history_.find(account);
+    if (rows == history_.end() || limit == 0) return out;
+    out.reserve(std::min({limit, rows->second.size(), limits::history_rows_max}));
+    // Rows are (height, index) ascending; the first row at or above before_height bounds them.
+    auto end = rows->second.lower_bound({before_height, 0});
+    for (auto it = std::make_reverse_iterator(end); it != rows->second.rend() && out.size() < limit;
+         ++it)
+      out.push_back({it->first, it->second});
+    return out;
+  }
+
+  void load_state(State& out) const override {
+    WriteSet all;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [k, v] : state_.data()) all.emplace(k, v);
+    }
+    out.apply(all);
+  }
+
+  Status checkpoint(const std::string&) const override {
+    return err("storage.unsupported", "the memory store has no checkpoints", 501);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Block> blocks_;  // index = height
+  std::vector<std::vector<Receipt>> receipts_;
+  std::map<Hash, TxLocation> txidx_;
+  std::map<std::string, std::set<std::pair<uint64_t, uint32_t>>, std::less<>> history_;
+  State state_;
+};
+
+}  // namespace
+
+std::unique_ptr<ChainStore> make_memory_store() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace tanso
