@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -92,7 +93,10 @@ double seconds_since(Clock::time_point t0) {
 // ---- progress ----
 
 Progress::Progress(std::string label, uint64_t total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), t0_(Clock::now()),
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      t0_(Clock::now()),
       tty_(stderr_tty()) {}
 
 Progress::~Progress() {
@@ -207,6 +211,36 @@ std::string kernel_release() {
 }
 
 unsigned cpu_count() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+double self_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto rp = text.rfind(')');  // the command name may hold spaces; fields follow the last ')'
+  if (rp == std::string::npos) return -1;
+  std::istringstream fields(text.substr(rp + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  // after ')': state(3) ... utime is field 14, stime 15 (1-based over the whole line)
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stod(f);
+    if (i == 15) stime = std::stod(f);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double loadavg_1m() {
+  std::ifstream in("/proc/loadavg");
+  double v = -1;
+  in >> v;
+  return v;
+}
 
 TempDir::TempDir(const std::string& prefix) {
   const char* t = std::getenv("TMPDIR");

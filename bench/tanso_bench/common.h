@@ -24,9 +24,9 @@ void install_signal_handlers();
 bool interrupted();
 
 // ---- output (all on stderr; stdout is reserved for the --json line) ----
-void phase(const std::string& title);         // "== title"
-void info(const std::string& line);           // "   line"
-void warn(const std::string& line);           // "!! line"
+void phase(const std::string& title);             // "== title"
+void info(const std::string& line);               // "   line"
+void warn(const std::string& line);               // "!! line"
 std::string fmt_num(double v, int decimals = 0);  // 12,345.6
 std::string fmt_int(uint64_t v);                  // 12,345
 double seconds_since(Clock::time_point t0);
@@ -56,11 +56,14 @@ class Progress {
 double percentile(std::vector<double> v, double p);
 
 // ---- environment ----
-fs::path self_dir();                  // directory of /proc/self/exe
-unsigned short free_tcp_port();       // binds 127.0.0.1:0, returns the port (then closes it)
-std::string cpu_model();              // "model name" from /proc/cpuinfo
-std::string kernel_release();         // uname -r
-unsigned cpu_count();                 // std::thread::hardware_concurrency, at least 1
+fs::path self_dir();                    // directory of /proc/self/exe
+unsigned short free_tcp_port();         // binds 127.0.0.1:0, returns the port (then closes it)
+std::string cpu_model();                // "model name" from /proc/cpuinfo
+std::string kernel_release();           // uname -r
+unsigned cpu_count();                   // std::thread::hardware_concurrency, at least 1
+double self_cpu_seconds();              // user+system CPU time of this process so far
+double process_cpu_seconds(pid_t pid);  // same for another process (/proc/<pid>/stat); -1 if gone
+double loadavg_1m();                    // /proc/loadavg; -1 if unreadable
 
 // A directory under $TMPDIR (or /tmp), removed on destruction unless keep().
 class TempDir {

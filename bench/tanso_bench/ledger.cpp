@@ -53,13 +53,6 @@ struct LedgerOptions {
   std::string pg_bin = "/usr/lib/postgresql/15/bin";
 };
 
-double loadavg_1m() {
-  std::ifstream in("/proc/loadavg");
-  double v = -1;
-  in >> v;
-  return v;
-}
-
 Json opt_num(std::optional<double> v) { return v ? Json(*v) : Json(); }
 
 int run_ledger(const LedgerOptions& o) {
@@ -68,10 +61,12 @@ int run_ledger(const LedgerOptions& o) {
   std::vector<std::string> problems;  // why the run is not valid (errors)
 
   // ---- environment and sanity checks (before anything expensive) ----
-  if (o.batch == 0 || o.batch > 10'000) throw std::runtime_error("--batch must be 1..10000");
-  if (o.latency_batch == 0 || o.latency_batch > 10'000)
-    throw std::runtime_error("--latency-batch must be 1..10000");
   if (o.txs == 0) throw std::runtime_error("--txs must be positive");
+  if (o.accounts < 2 || o.accounts < o.connections) {
+    std::cerr << "tanso-bench ledger: --accounts must be at least 2 and at least --connections "
+                 "(each connection sends from accounts of its own)\n";
+    return kExitUsage;
+  }
   fs::path tansod = o.tansod.empty() ? self_dir() / "tansod" : fs::path(o.tansod);
   if (access(tansod.c_str(), X_OK) != 0)
     throw std::runtime_error(tansod.string() +
@@ -82,8 +77,8 @@ int run_ledger(const LedgerOptions& o) {
   const std::string kernel = kernel_release();
   const double load0 = loadavg_1m();
   phase("tanso-bench ledger");
-  info("machine: " + cpu + ", " + std::to_string(cores) + " cores, " + kernel +
-       ", load average " + fmt_num(load0, 2));
+  info("machine: " + cpu + ", " + std::to_string(cores) + " cores, " + kernel + ", load average " +
+       fmt_num(load0, 2));
   if (load0 > 0.5 * cores)
     warn("the machine is busy (load " + fmt_num(load0, 2) + " on " + std::to_string(cores) +
          " cores): numbers will be low and noisy");
@@ -102,8 +97,8 @@ int run_ledger(const LedgerOptions& o) {
     g << w.genesis;
     if (!g) throw std::runtime_error("cannot write " + genesis.string());
   }
-  info("keys and genesis (" + fmt_num(static_cast<double>(w.genesis.size()) / 1e6, 1) +
-       " MB) in " + fmt_num(seconds_since(t), 2) + " s");
+  info("keys and genesis (" + fmt_num(static_cast<double>(w.genesis.size()) / 1e6, 1) + " MB) in " +
+       fmt_num(seconds_since(t), 2) + " s");
 
   // ---- 2. verification ceiling ----
   phase("2/7 Ed25519 verification ceiling (" + std::to_string(cores) + " threads, " +
@@ -124,7 +119,8 @@ int run_ledger(const LedgerOptions& o) {
   {
     double want = std::ceil(o.latency_seconds * vc.per_s / 2 * 1.25);
     uint64_t unit = uint64_t{o.connections} * o.latency_batch;
-    spec.paced_txs = std::max<uint64_t>(unit, (static_cast<uint64_t>(want) + unit - 1) / unit * unit);
+    spec.paced_txs =
+        std::max<uint64_t>(unit, (static_cast<uint64_t>(want) + unit - 1) / unit * unit);
   }
   phase("3/7 signing " + fmt_int(spec.peak_txs) + " peak + " + fmt_int(spec.paced_txs) +
         " latency-run txs on " + std::to_string(cores) + " threads");
@@ -156,7 +152,11 @@ int run_ledger(const LedgerOptions& o) {
   // ---- 5. peak ----
   phase("5/7 peak run: " + fmt_int(o.txs) + " txs, " + std::to_string(o.connections) +
         " connections, batches of " + std::to_string(o.batch) + ", wait=commit");
+  double node_cpu0 = process_cpu_seconds(node.pid()), self_cpu0 = self_cpu_seconds();
   RunResult peak = run_peak(node.host(), node.port(), plans);
+  double node_cpu = process_cpu_seconds(node.pid()) - node_cpu0;
+  double client_cpu = self_cpu_seconds() - self_cpu0;
+  const double load_peak = loadavg_1m();
   uint64_t h1 = node_height(node.host(), node.port()).value_or(h0);
   NodeMetrics nm = node_metrics(node.host(), node.port());
   if (!nm.text.empty()) {
@@ -166,17 +166,21 @@ int run_ledger(const LedgerOptions& o) {
     info("node: mean block commit " + (cm ? fmt_num(*cm * 1000, 1) + " ms" : "n/a") +
          ", mean submit (per request) " + (sm ? fmt_num(*sm * 1000, 1) + " ms" : "n/a"));
   }
+  if (peak.seconds > 0)
+    info("CPU during the peak: tansod " + fmt_num(node_cpu / peak.seconds, 2) +
+         " cores, tanso-bench client " + fmt_num(client_cpu / peak.seconds, 2) + " cores, of " +
+         std::to_string(cores) + "; load average " + fmt_num(load_peak, 2));
   double tx_per_s = peak.seconds > 0 ? static_cast<double>(peak.committed_ok) / peak.seconds : 0;
   double p50_peak = tx_percentile(peak.batches, 50), p99_peak = tx_percentile(peak.batches, 99);
   uint64_t blocks = h1 > h0 ? h1 - h0 : 0;
-  info(fmt_int(peak.committed_ok) + " committed in " + fmt_num(peak.seconds, 2) + " s = " +
-       fmt_num(tx_per_s) + " tx/s; batch latency p50 " + fmt_num(p50_peak, 1) + " ms, p99 " +
-       fmt_num(p99_peak, 1) + " ms; " + fmt_int(blocks) + " blocks (" +
+  info(fmt_int(peak.committed_ok) + " committed in " + fmt_num(peak.seconds, 2) +
+       " s = " + fmt_num(tx_per_s) + " tx/s; batch latency p50 " + fmt_num(p50_peak, 1) +
+       " ms, p99 " + fmt_num(p99_peak, 1) + " ms; " + fmt_int(blocks) + " blocks (" +
        fmt_num(blocks ? static_cast<double>(peak.committed_ok) / blocks : 0, 0) + " txs/block)");
   for (const auto& e : peak.first_errors) warn(e);
   if (peak.errors)
-    problems.push_back("peak run: " + fmt_int(peak.errors) + " txs failed (first: " +
-                       peak.first_errors.front() + ")");
+    problems.push_back("peak run: " + fmt_int(peak.errors) +
+                       " txs failed (first: " + peak.first_errors.front() + ")");
 
   // ---- 6. latency ----
   RunResult paced;
@@ -184,7 +188,8 @@ int run_ledger(const LedgerOptions& o) {
   bool paced_ran = false;
   if (interrupted()) {
   } else if (peak.errors) {
-    warn("latency run skipped: the peak run had errors, so the pre-signed nonces no longer line up");
+    warn(
+        "latency run skipped: the peak run had errors, so the pre-signed nonces no longer line up");
   } else if (!node.running()) {
     problems.push_back("tansod exited during the peak run");
   } else {
@@ -195,11 +200,11 @@ int run_ledger(const LedgerOptions& o) {
     paced_ran = true;
     for (const auto& e : paced.first_errors) warn(e);
     if (paced.errors)
-      problems.push_back("latency run: " + fmt_int(paced.errors) + " txs failed (first: " +
-                         paced.first_errors.front() + ")");
+      problems.push_back("latency run: " + fmt_int(paced.errors) +
+                         " txs failed (first: " + paced.first_errors.front() + ")");
     info(fmt_int(paced.committed_ok) + " committed in " + fmt_num(paced.seconds, 2) + " s (" +
-         fmt_num(paced.seconds > 0 ? paced.committed_ok / paced.seconds : 0) +
-         " tx/s); p50 " + fmt_num(tx_percentile(paced.batches, 50), 1) + " ms, p99 " +
+         fmt_num(paced.seconds > 0 ? paced.committed_ok / paced.seconds : 0) + " tx/s); p50 " +
+         fmt_num(tx_percentile(paced.batches, 50), 1) + " ms, p99 " +
          fmt_num(tx_percentile(paced.batches, 99), 1) + " ms; " + fmt_int(paced.late_batches) +
          " batches sent late (max " + fmt_num(paced.max_lag_ms, 1) + " ms behind schedule)");
   }
@@ -227,8 +232,8 @@ int run_ledger(const LedgerOptions& o) {
   if (o.skip_postgres) {
     phase("7/7 PostgreSQL reference skipped (--skip-postgres)");
   } else if (!interrupted()) {
-    phase("7/7 PostgreSQL 15 pgbench TPC-B: scale 10, -c 8 -j 2, " +
-          std::to_string(o.seconds_pg) + " s, default settings (fsync on)");
+    phase("7/7 PostgreSQL 15 pgbench TPC-B: scale 10, -c 8 -j 2, " + std::to_string(o.seconds_pg) +
+          " s, default settings (fsync on)");
     PgOptions po;
     po.bin_dir = o.pg_bin;
     po.seconds = o.seconds_pg;
@@ -272,9 +277,7 @@ int run_ledger(const LedgerOptions& o) {
                   res.c_str());
     std::cerr << "   " << buf << "\n";
   };
-  auto res_of = [](const Target& tg) {
-    return tg.pass ? (*tg.pass ? "PASS" : "FAIL") : "n/a";
-  };
+  auto res_of = [](const Target& tg) { return tg.pass ? (*tg.pass ? "PASS" : "FAIL") : "n/a"; };
   auto fmt_ratio = [](std::optional<double> v) { return v ? fmt_num(*v, 2) + "x" : "n/a"; };
   row("metric", "value", "target", "result");
   row("tx_per_s (peak, committed)", fmt_num(tx_per_s), ">= 30,000", res_of(targets[0]));
@@ -358,9 +361,12 @@ int run_ledger(const LedgerOptions& o) {
          {{"cpu", cpu}, {"cores", cores}, {"kernel", kernel}, {"loadavg_1m_at_start", load0}}},
         {"node_command", node.command()},
         {"node_after_peak",
-         {{"block_commit_ms_mean",
-           nm.mean("tanso_block_commit_seconds") ? Json(*nm.mean("tanso_block_commit_seconds") * 1000)
-                                                 : Json()},
+         {{"cpu_cores_used", peak.seconds > 0 ? node_cpu / peak.seconds : 0.0},
+          {"client_cpu_cores_used", peak.seconds > 0 ? client_cpu / peak.seconds : 0.0},
+          {"loadavg_1m", load_peak},
+          {"block_commit_ms_mean", nm.mean("tanso_block_commit_seconds")
+                                       ? Json(*nm.mean("tanso_block_commit_seconds") * 1000)
+                                       : Json()},
           {"submit_ms_mean", nm.mean("tanso_submit_seconds")
                                  ? Json(*nm.mean("tanso_submit_seconds") * 1000)
                                  : Json()}}},
@@ -392,16 +398,21 @@ CommandRunner setup_ledger_command(CLI::App& app) {
       "Quick check: tanso-bench ledger --txs 20000 --accounts 800 --latency-seconds 3 "
       "--skip-postgres");
   auto o = std::make_shared<LedgerOptions>();
-  sub->add_flag("--json", o->json, "Print one JSON object with every number as the last line on "
-                                   "stdout");
-  sub->add_option("--txs", o->txs, "Transfers in the peak run")->capture_default_str();
+  sub->add_flag("--json", o->json,
+                "Print one JSON object with every number as the last line on "
+                "stdout");
+  sub->add_option("--txs", o->txs, "Transfers in the peak run")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
   sub->add_option("--accounts", o->accounts, "Sending accounts (split across connections)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(2u, 1'000'000u));
   sub->add_option("--connections", o->connections, "Client connections (one thread each)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 512u));
-  sub->add_option("--batch", o->batch, "Txs per POST /v1/txs/batch in the peak run (max 10000)")
-      ->capture_default_str();
+  sub->add_option("--batch", o->batch, "Txs per POST /v1/txs/batch in the peak run")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10'000u));
   sub->add_option("--seconds-pg", o->seconds_pg, "pgbench -T (seconds)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
@@ -412,7 +423,8 @@ CommandRunner setup_ledger_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.5, 600.0));
   sub->add_option("--latency-batch", o->latency_batch, "Txs per batch in the latency run")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10'000u));
   sub->add_option("--verify-seconds", o->verify_seconds, "Length of the verification ceiling")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 600.0));

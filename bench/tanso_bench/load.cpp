@@ -71,8 +71,10 @@ Workload make_workload(unsigned n) {
                       {"keys", {key_to_text(w.bank.key.pub)}},
                       {"threshold", 1}});
   for (const auto& a : w.accounts) {
-    accounts.push_back(
-        {{"account", a.id}, {"org", "bench"}, {"keys", {key_to_text(a.key.pub)}}, {"threshold", 1}});
+    accounts.push_back({{"account", a.id},
+                        {"org", "bench"},
+                        {"keys", {key_to_text(a.key.pub)}},
+                        {"threshold", 1}});
     balances.push_back(
         {{"account", a.id}, {"instrument", w.instrument}, {"amount", std::to_string(kBalance)}});
   }
@@ -84,7 +86,10 @@ Workload make_workload(unsigned n) {
         {{"org", "bench"}, {"name", "Bench companies"}, {"role", "company"}}}},
       {"accounts", accounts},
       {"instruments",
-       {{{"instrument", w.instrument}, {"issuer", w.bank.id}, {"name", "Korean won"}, {"unit", "KRW"}}}},
+       {{{"instrument", w.instrument},
+         {"issuer", w.bank.id},
+         {"name", "Korean won"},
+         {"unit", "KRW"}}}},
       {"balances", balances},
   };
   w.genesis = g.dump(1);
@@ -140,9 +145,8 @@ std::vector<ConnPlan> presign(const Workload& w, const SignSpec& spec) {
       p.from = from.id;
       p.nonce = d.nonce;
       p.expires = spec.expires;
-      p.body = {{"instrument", w.instrument},
-                {"to", w.accounts[(d.from + 1) % A].id},
-                {"amount", 1}};
+      p.body = {
+          {"instrument", w.instrument}, {"to", w.accounts[(d.from + 1) % A].id}, {"amount", 1}};
       std::string pt = payload_text(p);
       envs[i] = sign_envelope(pt, w.chain_id, {&from.key});
     });
@@ -224,11 +228,14 @@ uint64_t send_batch(http::Client& cl, const Batch& b, unsigned conn, size_t inde
   }
   if (res.size() != b.txs) {
     uint64_t missing = b.txs > res.size() ? b.txs - res.size() : 0;
-    col.error(where + ": " + std::to_string(res.size()) + " results for " +
-                  std::to_string(b.txs) + " txs",
+    col.error(where + ": " + std::to_string(res.size()) + " results for " + std::to_string(b.txs) +
+                  " txs",
               missing);
   }
-  if (bad) col.error(where + ": " + first_bad + (bad > 1 ? " (+" + std::to_string(bad - 1) + " more in this batch)" : ""), bad);
+  if (bad)
+    col.error(where + ": " + first_bad +
+                  (bad > 1 ? " (+" + std::to_string(bad - 1) + " more in this batch)" : ""),
+              bad);
   return ok;
 }
 
@@ -334,8 +341,8 @@ RunResult run_paced(const std::string& host, unsigned short port,
   std::vector<std::vector<BatchSample>> samples(C);
   std::vector<Clock::time_point> ends(C);
   Clock::time_point t0;
-  const auto interval = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(interval_s));
+  const auto interval =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_s));
   std::vector<std::thread> ts;
   for (unsigned c = 0; c < C; ++c)
     ts.emplace_back([&, c] {

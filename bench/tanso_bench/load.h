@@ -18,9 +18,9 @@ struct BenchAccount {
 struct Workload {
   std::string chain_id = "tanso-bench";
   std::string instrument = "KRW";
-  BenchAccount bank;                  // issuer of KRW (org "bank", role bank)
-  std::vector<BenchAccount> accounts; // the senders (org "bench", role company)
-  std::string genesis;                // genesis document (JSON text)
+  BenchAccount bank;                   // issuer of KRW (org "bank", role bank)
+  std::vector<BenchAccount> accounts;  // the senders (org "bench", role company)
+  std::string genesis;                 // genesis document (JSON text)
 };
 
 // Keys from keypair_from_seed(SHA-256("tanso-bench/account/<i>")), so every run signs the same
@@ -74,7 +74,8 @@ struct RunResult {
 
 // Closed loop: each connection sends its peak batches back to back, each waiting for commit
 // (POST /v1/txs/batch, wait=commit). Latency of a batch = send .. response.
-RunResult run_peak(const std::string& host, unsigned short port, const std::vector<ConnPlan>& plans);
+RunResult run_peak(const std::string& host, unsigned short port,
+                   const std::vector<ConnPlan>& plans);
 
 // Open loop at `rate` txs/s in total, for up to `seconds` (or until the pre-signed paced batches
 // run out): connection i sends batch k at t0 + (k + i/C) * interval, interval = C * batch / rate,

@@ -10,7 +10,9 @@ namespace tanso::bench {
 
 NodeProcess::NodeProcess(fs::path binary, fs::path dir, fs::path genesis,
                          std::vector<std::string> extra_args)
-    : binary_(std::move(binary)), dir_(std::move(dir)), genesis_(std::move(genesis)),
+    : binary_(std::move(binary)),
+      dir_(std::move(dir)),
+      genesis_(std::move(genesis)),
       extra_(std::move(extra_args)) {}
 
 NodeProcess::~NodeProcess() {
@@ -19,8 +21,8 @@ NodeProcess::~NodeProcess() {
 
 void NodeProcess::start() {
   port_ = free_tcp_port();
-  argv_ = {binary_.string(), "--data-dir", (dir_ / "data").string(), "--genesis",
-           genesis_.string(), "--listen", host_ + ":" + std::to_string(port_)};
+  argv_ = {binary_.string(),  "--data-dir", (dir_ / "data").string(),           "--genesis",
+           genesis_.string(), "--listen",   host_ + ":" + std::to_string(port_)};
   argv_.insert(argv_.end(), extra_.begin(), extra_.end());
   proc_.start(argv_, stdout_path(), stderr_path());
   started_ = true;

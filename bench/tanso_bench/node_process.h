@@ -22,6 +22,7 @@ class NodeProcess {
   // SIGTERM, then SIGKILL after grace_s. Returns the exit status.
   int stop(double grace_s = 10);
   bool running() { return proc_.running(); }
+  pid_t pid() const { return proc_.pid(); }
 
   const std::string& host() const { return host_; }
   unsigned short port() const { return port_; }

@@ -61,9 +61,9 @@ class Cluster {
     if (!started_) return;
     started_ = false;
     info("stopping the PostgreSQL cluster");
-    auto s = run_command(r_.cmd("pg_ctl", {"-D", data_.string(), "-m", "fast", "-w", "-t", "30",
-                                           "stop"}),
-                         logdir_ / "pg_ctl_stop.log", 60s);
+    auto s = run_command(
+        r_.cmd("pg_ctl", {"-D", data_.string(), "-m", "fast", "-w", "-t", "30", "stop"}),
+        logdir_ / "pg_ctl_stop.log", 60s);
     if (s && *s == 0) return;
     // Still running? Kill the postmaster by its pid file.
     std::ifstream pidf(data_ / "postmaster.pid");
@@ -122,8 +122,9 @@ PgResult run_postgres_reference(const PgOptions& o) {
     if (geteuid() == 0) {
       passwd* pw = getpwnam("postgres");
       if (!pw) {
-        res.error = "running as root, but there is no 'postgres' user to run initdb as (initdb "
-                    "refuses root); create one or run the bench as an ordinary user";
+        res.error =
+            "running as root, but there is no 'postgres' user to run initdb as (initdb "
+            "refuses root); create one or run the bench as an ordinary user";
         return res;
       }
       std::string ru = find_runuser();
@@ -163,12 +164,11 @@ PgResult run_postgres_reference(const PgOptions& o) {
     unsigned short port = free_tcp_port();
     std::string ps = std::to_string(port);
     Cluster cluster(r, data, logs);
-    s = run_command(r.cmd("pg_ctl", {"-D", data.string(), "-l", (logs / "postgres.log").string(),
-                                     "-w", "-t", "60", "-o",
-                                     "-c listen_addresses=127.0.0.1 -p " + ps + " -k " +
-                                         base.path().string(),
-                                     "start"}),
-                    logs / "pg_ctl_start.log", 90s);
+    s = run_command(
+        r.cmd("pg_ctl",
+              {"-D", data.string(), "-l", (logs / "postgres.log").string(), "-w", "-t", "60", "-o",
+               "-c listen_addresses=127.0.0.1 -p " + ps + " -k " + base.path().string(), "start"}),
+        logs / "pg_ctl_start.log", 90s);
     cluster.mark_started();  // stop() is harmless if it did not start
     if (!s || *s != 0) {
       res.error = "pg_ctl start failed:\n" + tail_file(logs / "pg_ctl_start.log", 10) +
@@ -193,8 +193,8 @@ PgResult run_postgres_reference(const PgOptions& o) {
         parts.push_back(line.substr(a, b - a));
       parts.push_back(line.substr(a));
       if (parts.size() == 4) {
-        res.settings = "fsync=" + parts[0] + " synchronous_commit=" + parts[1] +
-                       " shared_buffers=" + parts[2];
+        res.settings =
+            "fsync=" + parts[0] + " synchronous_commit=" + parts[1] + " shared_buffers=" + parts[2];
         res.version = parts[3];
       }
     }
@@ -219,14 +219,14 @@ PgResult run_postgres_reference(const PgOptions& o) {
                           });
     res.init_seconds = seconds_since(t_init);
     if (!s || *s != 0) {
-      res.error = interrupted() ? "interrupted"
-                                : "pgbench -i failed:\n" + tail_file(init_log, 15);
+      res.error = interrupted() ? "interrupted" : "pgbench -i failed:\n" + tail_file(init_log, 15);
       return res;
     }
 
     // the timed run
-    std::vector<std::string> run_args = {"-c", std::to_string(o.clients), "-j",
-                                         std::to_string(o.jobs), "-T", std::to_string(o.seconds)};
+    std::vector<std::string> run_args = {"-c", std::to_string(o.clients),
+                                         "-j", std::to_string(o.jobs),
+                                         "-T", std::to_string(o.seconds)};
     run_args.insert(run_args.end(), conn.begin(), conn.end());
     run_args.push_back("postgres");
     res.run_command = "pgbench " + join_args(run_args);
@@ -241,9 +241,11 @@ PgResult run_postgres_reference(const PgOptions& o) {
       res.error = interrupted() ? "interrupted" : "pgbench failed:\n" + tail_file(run_log, 15);
       return res;
     }
-    res.tps = find_double(out, std::regex(R"(tps = ([0-9.]+) \(without initial connection time\))"));
+    res.tps =
+        find_double(out, std::regex(R"(tps = ([0-9.]+) \(without initial connection time\))"));
     res.latency_ms = find_double(out, std::regex(R"(latency average = ([0-9.]+) ms)"));
-    if (auto n = find_double(out, std::regex(R"(number of transactions actually processed: (\d+))")))
+    if (auto n =
+            find_double(out, std::regex(R"(number of transactions actually processed: (\d+))")))
       res.transactions = static_cast<uint64_t>(*n);
     if (!res.tps) res.error = "could not find 'tps = ...' in pgbench's output:\n" + out;
     cluster.stop();

@@ -10,11 +10,11 @@ namespace tanso::bench {
 
 struct PgOptions {
   std::string bin_dir = "/usr/lib/postgresql/15/bin";
-  int scale = 10;      // pgbench -i -s
-  int clients = 8;     // pgbench -c
-  int jobs = 2;        // pgbench -j
-  int seconds = 30;    // pgbench -T
-  bool keep = false;   // keep the cluster directory (it is still stopped)
+  int scale = 10;     // pgbench -i -s
+  int clients = 8;    // pgbench -c
+  int jobs = 2;       // pgbench -j
+  int seconds = 30;   // pgbench -T
+  bool keep = false;  // keep the cluster directory (it is still stopped)
 };
 
 struct PgResult {

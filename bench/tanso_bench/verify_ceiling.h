@@ -8,12 +8,12 @@
 namespace tanso::bench {
 
 struct VerifyCeiling {
-  double per_s = 0;         // verifications per second, all threads together
-  uint64_t verified = 0;    // total verifications done
-  uint64_t failures = 0;    // verifications that returned false (must be 0)
+  double per_s = 0;       // verifications per second, all threads together
+  uint64_t verified = 0;  // total verifications done
+  uint64_t failures = 0;  // verifications that returned false (must be 0)
   unsigned threads = 0;
   double seconds = 0;
-  unsigned distinct = 0;    // distinct (key, message, signature) triples cycled through
+  unsigned distinct = 0;  // distinct (key, message, signature) triples cycled through
 };
 
 // Pre-makes `distinct` signatures (outside the timing) over tx-sized messages with distinct

@@ -1,10 +1,11 @@
 // tansod: the Tanso ledger node. Wiring only: config -> store -> node -> HTTP API.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <spdlog/spdlog.h>
 #include <sstream>
 
 #include "core/crypto.h"
@@ -127,10 +128,10 @@ int main(int argc, char** argv) {
     (*node)->stop();
     return 1;
   }
-  auto [chain, height] = (*node)->with_state([](const State&, const BlockHeader& h,
-                                                const Params& p) {
-    return std::pair{p.chain_id, h.height};
-  });
+  auto [chain, height] =
+      (*node)->with_state([](const State&, const BlockHeader& h, const Params& p) {
+        return std::pair{p.chain_id, h.height};
+      });
   spdlog::info("chain {} at height {}; listening on http://{}:{}", chain, height, host,
                server.port());
   std::cout << "tansod: listening on http://" << host << ":" << server.port() << std::endl;

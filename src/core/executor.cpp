@@ -59,9 +59,9 @@ BlockOutput execute_block(const State& st, const Hash& prev_state_root, uint64_t
 std::map<std::string, std::set<std::string>, std::less<>> default_permissions() {
   const std::set<std::string> any = {"*"};
   const std::set<std::string> regulator = {"regulator"};
-  const std::set<std::string> holders = {"regulator", "company",  "verifier",    "certifier",
-                                         "municipality", "exchange", "bank", "citizen",
-                                         "merchant",  "focal_point"};
+  const std::set<std::string> holders = {"regulator",    "company",    "verifier", "certifier",
+                                         "municipality", "exchange",   "bank",     "citizen",
+                                         "merchant",     "focal_point"};
   return {
       {"identity.org.register", regulator},
       {"identity.account.create", regulator},

@@ -54,8 +54,8 @@ Status burn_units(Overlay& st, std::string_view instrument, std::string_view fro
     return err("holdings.unknown_instrument", "no instrument '" + std::string(instrument) + "'");
   uint64_t b = balance(st, from, instrument);
   if (b < amount)
-    return err("holdings.insufficient_balance", std::string(from) + " holds " + u64_text(b) +
-                                                    " " + std::string(instrument) + ", needs " +
+    return err("holdings.insufficient_balance", std::string(from) + " holds " + u64_text(b) + " " +
+                                                    std::string(instrument) + ", needs " +
                                                     u64_text(amount));
   set_balance(st, from, instrument, b - amount);
   st.put(supply_key(instrument), u64_text(supply(st, instrument) - amount));
@@ -71,8 +71,8 @@ Status transfer_units(Overlay& st, std::string_view instrument, std::string_view
     return err("holdings.unknown_account", "no account '" + std::string(to) + "'");
   uint64_t b = balance(st, from, instrument);
   if (b < amount)
-    return err("holdings.insufficient_balance", std::string(from) + " holds " + u64_text(b) +
-                                                    " " + std::string(instrument) + ", needs " +
+    return err("holdings.insufficient_balance", std::string(from) + " holds " + u64_text(b) + " " +
+                                                    std::string(instrument) + ", needs " +
                                                     u64_text(amount));
   set_balance(st, from, instrument, b - amount);
   // Cannot overflow: the recipient's balance plus amount is at most the supply (<= 2^62).
@@ -113,10 +113,9 @@ Status create_apply(TxEnv& env) {
   std::string id = b["instrument"];
   if (load_instrument(env.st, id))
     return err("holdings.instrument_exists", "instrument '" + id + "' exists");
-  env.st.put("inst/" + id, Json({{"issuer", env.tx.payload.from},
-                                  {"name", b["name"]},
-                                  {"unit", b["unit"]}})
-                               .dump());
+  env.st.put(
+      "inst/" + id,
+      Json({{"issuer", env.tx.payload.from}, {"name", b["name"]}, {"unit", b["unit"]}}).dump());
   env.st.put(supply_key(id), "0");
   return ok_status();
 }

@@ -22,8 +22,12 @@ Json Account::to_json() const {
     ks.push_back({{"key", key_to_text(k.key)}, {"status", k.active ? "active" : "revoked"}});
   Json tt = Json::object();
   for (const auto& [t, n] : type_thresholds) tt[t] = n;
-  return {{"id", id},   {"org", org},        {"role", role},
-          {"keys", ks}, {"threshold", threshold}, {"type_thresholds", tt}};
+  return {{"id", id},
+          {"org", org},
+          {"role", role},
+          {"keys", ks},
+          {"threshold", threshold},
+          {"type_thresholds", tt}};
 }
 
 static std::string acct_key(std::string_view id) { return "acct/" + std::string(id); }
@@ -71,8 +75,8 @@ Status check_tx(const StateReader& st, const Params& params, const Tx& tx, uint6
                 uint64_t last_used_nonce, Account* sender) {
   const Payload& p = tx.payload;
   if (p.chain != params.chain_id)
-    return err("tx.wrong_chain", "the tx is for chain '" + p.chain + "', this is '" +
-                                     params.chain_id + "'");
+    return err("tx.wrong_chain",
+               "the tx is for chain '" + p.chain + "', this is '" + params.chain_id + "'");
   if (!find_handler(p.type)) return err("tx.unknown_type", "unknown tx type '" + p.type + "'");
   if (p.expires < height)
     return err("tx.expired", "the tx expired at height " + std::to_string(p.expires) +
@@ -86,26 +90,26 @@ Status check_tx(const StateReader& st, const Params& params, const Tx& tx, uint6
       if (k.key == s.key) found = &k;
     if (!found)
       return err("tx.unknown_key", key_to_text(s.key) + " is not a key of '" + p.from + "'", 401);
-    if (!found->active)
-      return err("tx.revoked_key", key_to_text(s.key) + " was revoked", 401);
+    if (!found->active) return err("tx.revoked_key", key_to_text(s.key) + " was revoked", 401);
     ++valid;
   }
   uint32_t need = acct->threshold_for(p.type);
   if (valid < need)
-    return err("tx.insufficient_signatures", p.type + " from '" + p.from + "' needs " +
-                                                 std::to_string(need) + " signatures, has " +
-                                                 std::to_string(valid),
+    return err("tx.insufficient_signatures",
+               p.type + " from '" + p.from + "' needs " + std::to_string(need) +
+                   " signatures, has " + std::to_string(valid),
                401);
   if (!params.allowed(p.type, acct->role))
     return err("tx.unauthorized_type", "role '" + acct->role + "' may not send " + p.type, 403);
   if (p.nonce <= last_used_nonce)
-    return err("tx.nonce_replayed", "nonce " + std::to_string(p.nonce) + " of '" + p.from +
-                                        "' was already used (last " +
-                                        std::to_string(last_used_nonce) + ")",
+    return err("tx.nonce_replayed",
+               "nonce " + std::to_string(p.nonce) + " of '" + p.from + "' was already used (last " +
+                   std::to_string(last_used_nonce) + ")",
                409);
   if (p.nonce > last_used_nonce + 1)
-    return err("tx.nonce_skipped", "nonce " + std::to_string(p.nonce) + " skips ahead; next is " +
-                                       std::to_string(last_used_nonce + 1),
+    return err("tx.nonce_skipped",
+               "nonce " + std::to_string(p.nonce) + " skips ahead; next is " +
+                   std::to_string(last_used_nonce + 1),
                409);
   if (sender) *sender = std::move(*acct);
   return ok_status();

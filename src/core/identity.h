@@ -13,7 +13,7 @@ namespace tanso {
 
 // The roles of docs/DOMAIN.md "Who uses it".
 inline constexpr std::string_view kRoles[] = {
-    "regulator", "company", "verifier", "certifier", "municipality", "exchange",
+    "regulator", "company", "verifier", "certifier",   "municipality", "exchange",
     "bank",      "citizen", "merchant", "focal_point", "device"};
 bool valid_role(std::string_view role);
 
@@ -27,7 +27,7 @@ struct Account {
   std::string org;
   std::string role;
   std::vector<KeyEntry> keys;
-  uint32_t threshold = 1;                         // signatures needed by default
+  uint32_t threshold = 1;                           // signatures needed by default
   std::map<std::string, uint32_t> type_thresholds;  // per tx type, e.g. 2-of-3 for allocation
   uint32_t threshold_for(std::string_view type) const;
   Json to_json() const;

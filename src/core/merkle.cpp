@@ -40,7 +40,8 @@ Hash root(const std::vector<Hash>& leaf_hashes) {
   std::vector<Hash> level = leaf_hashes;
   while (level.size() > 1) {
     size_t out = 0;
-    for (size_t i = 0; i + 1 < level.size(); i += 2) level[out++] = node_hash(level[i], level[i + 1]);
+    for (size_t i = 0; i + 1 < level.size(); i += 2)
+      level[out++] = node_hash(level[i], level[i + 1]);
     if (level.size() % 2 == 1) level[out++] = level.back();
     level.resize(out);
   }

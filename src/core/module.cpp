@@ -52,8 +52,8 @@ std::vector<std::string_view> handler_types() {
 }
 
 Error Fields::bad(std::string_view key, std::string_view what) const {
-  return err("tx.malformed", std::string(type_) + ": body." + std::string(key) + " " +
-                                 std::string(what));
+  return err("tx.malformed",
+             std::string(type_) + ": body." + std::string(key) + " " + std::string(what));
 }
 
 Status Fields::only(std::initializer_list<std::string_view> allowed) const {
@@ -61,7 +61,8 @@ Status Fields::only(std::initializer_list<std::string_view> allowed) const {
     bool known = false;
     for (auto a : allowed) known |= (a == it.key());
     if (!known)
-      return err("tx.unknown_field", std::string(type_) + ": unknown body field '" + it.key() + "'");
+      return err("tx.unknown_field",
+                 std::string(type_) + ": unknown body field '" + it.key() + "'");
   }
   return ok_status();
 }

@@ -136,7 +136,8 @@ Result<Tx> decode_tx(const Json& j, std::string envelope_text) {
       have_payload = true;
     } else if (k == "signatures") {
       if (!v.is_array()) return malformed("envelope.signatures must be an array");
-      if (v.empty()) return err("tx.missing_signature", "the transaction carries no signature", 401);
+      if (v.empty())
+        return err("tx.missing_signature", "the transaction carries no signature", 401);
       if (v.size() > limits::tx_signatures_max)
         return malformed("at most 16 signatures per transaction");
       for (const Json& s : v) {
@@ -185,8 +186,8 @@ bool verify_signatures(const Tx& tx) {
 }
 
 std::string payload_text(const Payload& p) {
-  Json j = {{"chain", p.chain},    {"type", p.type},       {"from", p.from},
-            {"nonce", p.nonce},    {"expires", p.expires}, {"body", p.body}};
+  Json j = {{"chain", p.chain}, {"type", p.type},       {"from", p.from},
+            {"nonce", p.nonce}, {"expires", p.expires}, {"body", p.body}};
   return j.dump();
 }
 

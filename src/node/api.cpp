@@ -118,7 +118,8 @@ Response tx_status(Node& node, const Request& req) {
   auto blk = node.store().block(loc->height);
   auto rcs = node.store().receipts(loc->height);
   if (!blk || !rcs || loc->index >= blk->txs.size())
-    return error(err("storage.corrupt", "block " + std::to_string(loc->height) + " is missing", 500));
+    return error(
+        err("storage.corrupt", "block " + std::to_string(loc->height) + " is missing", 500));
   std::vector<Hash> leaves;
   leaves.reserve(rcs->size());
   for (const auto& r : *rcs) leaves.push_back(merkle::leaf_hash(r.tx_id));
@@ -151,20 +152,22 @@ Response block_at(Node& node, const Request& req) {
   if (!h) return error(err("request.bad_parameter", "height must be an unsigned integer"));
   auto blk = node.store().block(*h);
   auto rcs = node.store().receipts(*h);
-  if (!blk || !rcs) return error(err("block.not_found", "no block at height " + req.params.at("height"), 404));
+  if (!blk || !rcs)
+    return error(err("block.not_found", "no block at height " + req.params.at("height"), 404));
   Json txs = Json::array();
   for (const auto& r : *rcs) txs.push_back({{"tx_id", to_hex(r.tx_id)}, {"code", r.code}});
   return json_response({{"header", header_json(blk->header)}, {"txs", txs}});
 }
 
 Response block_range(Node& node, const Request& req) {
-  uint64_t head = node.with_state([](const State&, const BlockHeader& h, const Params&) {
-    return h.height;
-  });
+  uint64_t head =
+      node.with_state([](const State&, const BlockHeader& h, const Params&) { return h.height; });
   uint64_t to = head, from = head >= 19 ? head - 19 : 0;
   if (req.query.contains("from") || req.query.contains("to")) {
-    auto f = req.query.contains("from") ? parse_u64(req.query.at("from")) : std::optional<uint64_t>(0);
-    auto t = req.query.contains("to") ? parse_u64(req.query.at("to")) : std::optional<uint64_t>(head);
+    auto f =
+        req.query.contains("from") ? parse_u64(req.query.at("from")) : std::optional<uint64_t>(0);
+    auto t =
+        req.query.contains("to") ? parse_u64(req.query.at("to")) : std::optional<uint64_t>(head);
     if (!f || !t || *f > *t)
       return error(err("request.bad_range", "from and to are heights with from <= to"));
     if (*t - *f >= limits::range_blocks_max)
@@ -194,7 +197,8 @@ Response holdings(Node& node, const Request& req) {
   auto reader = reader_of(node, req);
   if (!reader) return error(reader.error());
   return node.with_state([&](const State& st, const BlockHeader& head, const Params&) {
-    if (!load_account(st, id)) return error(err("account.not_found", "no account '" + id + "'", 404));
+    if (!load_account(st, id))
+      return error(err("account.not_found", "no account '" + id + "'", 404));
     if (!may_read_account(*reader, st, id))
       return error(err("auth.forbidden",
                        "holdings are visible to the account's organization and the regulator; "
@@ -216,15 +220,24 @@ Response history(Node& node, const Request& req) {
     return may_read_account(*reader, st, id);
   });
   if (!allowed)
-    return error(err("auth.forbidden", "history is visible to the account's organization and "
-                                       "the regulator; sign the read (docs/API.md)",
+    return error(err("auth.forbidden",
+                     "history is visible to the account's organization and "
+                     "the regulator; sign the read (docs/API.md)",
                      403));
   uint64_t before = UINT64_MAX;
+  uint32_t before_index = 0;
   size_t limit = 100;
   if (req.query.contains("before")) {
-    auto b = parse_u64(req.query.at("before"));
-    if (!b) return error(err("request.bad_parameter", "before must be a height"));
-    before = *b;
+    // "H" (rows below height H) or "H:I" (rows before tx I of block H), as next_before gives.
+    const std::string& b = req.query.at("before");
+    auto colon = b.find(':');
+    auto h = parse_u64(b.substr(0, colon));
+    auto i =
+        colon == std::string::npos ? std::optional<uint64_t>(0) : parse_u64(b.substr(colon + 1));
+    if (!h || !i || *i > UINT32_MAX)
+      return error(err("request.bad_parameter", "before must be a height H or a cursor H:I"));
+    before = *h;
+    before_index = static_cast<uint32_t>(*i);
   }
   if (req.query.contains("limit")) {
     auto l = parse_u64(req.query.at("limit"));
@@ -232,7 +245,7 @@ Response history(Node& node, const Request& req) {
       return error(err("request.bad_parameter", "limit must be 1..1000"));
     limit = *l;
   }
-  auto rows = node.store().history(id, before, limit);
+  auto rows = node.store().history(id, before, limit, before_index);
   Json out = Json::array();
   uint64_t cached_h = UINT64_MAX;
   std::optional<Block> blk;
@@ -254,7 +267,8 @@ Response history(Node& node, const Request& req) {
                    {"code", (*rcs)[loc.index].code}});
   }
   Json j = {{"account", id}, {"rows", out}};
-  if (rows.size() == limit) j["next_before"] = rows.back().height;
+  if (rows.size() == limit)
+    j["next_before"] = std::to_string(rows.back().height) + ":" + std::to_string(rows.back().index);
   return json_response(j);
 }
 
@@ -308,7 +322,8 @@ Response checkpoint(Node& node, const Request& req) {
   if (it == req.query.end() || it->second.empty() || it->second[0] != '/')
     return error(err("request.bad_parameter", "dir must be an absolute path that does not exist"));
   if (auto s = node.store().checkpoint(it->second); !s) return error(s.error());
-  uint64_t h = node.with_state([](const State&, const BlockHeader& b, const Params&) { return b.height; });
+  uint64_t h =
+      node.with_state([](const State&, const BlockHeader& b, const Params&) { return b.height; });
   return json_response({{"dir", it->second}, {"height_at_least", h}});
 }
 
@@ -356,10 +371,12 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
     };
   };
   s.route("POST", "/v1/txs", counted([&](const Request& r) { return submit_one(node, r); }));
-  s.route("POST", "/v1/txs/batch", counted([&](const Request& r) { return submit_batch(node, r); }));
+  s.route("POST", "/v1/txs/batch",
+          counted([&](const Request& r) { return submit_batch(node, r); }));
   s.route("GET", "/v1/txs/{id}", counted([&](const Request& r) { return tx_status(node, r); }));
   s.route("GET", "/v1/blocks", counted([&](const Request& r) { return block_range(node, r); }));
-  s.route("GET", "/v1/blocks/{height}", counted([&](const Request& r) { return block_at(node, r); }));
+  s.route("GET", "/v1/blocks/{height}",
+          counted([&](const Request& r) { return block_at(node, r); }));
   s.route("GET", "/v1/accounts/{id}", counted([&](const Request& r) { return account(node, r); }));
   s.route("GET", "/v1/accounts/{id}/holdings",
           counted([&](const Request& r) { return holdings(node, r); }));

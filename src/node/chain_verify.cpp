@@ -43,7 +43,8 @@ Result<VerifyReport> verify_chain(const ChainStore& store, WorkPool& pool,
     for (size_t i = 0; i < decoded.size(); ++i)
       if (!decoded[i]) return bad(h, "tx " + std::to_string(i) + ": " + decoded[i].error().message);
     std::vector<uint8_t> sig_ok(decoded.size());
-    pool.parallel_for(decoded.size(), [&](size_t i) { sig_ok[i] = verify_signatures(*decoded[i]); });
+    pool.parallel_for(decoded.size(),
+                      [&](size_t i) { sig_ok[i] = verify_signatures(*decoded[i]); });
     std::vector<const Tx*> ptrs;
     for (size_t i = 0; i < decoded.size(); ++i) {
       if (!sig_ok[i]) return bad(h, "tx " + to_hex(decoded[i]->id) + " has a bad signature");

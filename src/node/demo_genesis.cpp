@@ -36,7 +36,8 @@ Status prepare_dir(const std::string& dir) {
 }
 
 Result<Json> regulator(Builder& b, unsigned officers, unsigned threshold) {
-  b.orgs.push_back({{"org", "moe"}, {"name", "Ministry of Environment (GIR)"}, {"role", "regulator"}});
+  b.orgs.push_back(
+      {{"org", "moe"}, {"name", "Ministry of Environment (GIR)"}, {"role", "regulator"}});
   Json keys = Json::array();
   for (unsigned i = 1; i <= officers; ++i) {
     auto k = b.key("regulator-officer" + std::to_string(i), "regulator");
@@ -57,8 +58,8 @@ Result<std::string> make_minimal_genesis(const std::string& chain_id, const std:
   auto reg = regulator(b, officers, threshold);
   if (!reg) return reg.error();
   b.accounts.push_back(*reg);
-  Json g = {{"chain_id", chain_id}, {"time_ms", time_ms}, {"orgs", b.orgs},
-            {"accounts", b.accounts}};
+  Json g = {
+      {"chain_id", chain_id}, {"time_ms", time_ms}, {"orgs", b.orgs}, {"accounts", b.accounts}};
   return g.dump(2);
 }
 
@@ -69,9 +70,8 @@ Result<std::string> make_demo_genesis(const std::string& chain_id, const std::st
   auto reg = regulator(b, 3, 1);
   if (!reg) return reg.error();
   // Changing the rules of the network takes two of the three officers.
-  (*reg)["type_thresholds"] = {{"governance.permissions.set", 2},
-                               {"identity.org.register", 2},
-                               {"identity.policy.set", 2}};
+  (*reg)["type_thresholds"] = {
+      {"governance.permissions.set", 2}, {"identity.org.register", 2}, {"identity.policy.set", 2}};
   b.accounts.push_back(*reg);
   struct Actor {
     const char *id, *name, *role;
@@ -97,7 +97,7 @@ Result<std::string> make_demo_genesis(const std::string& chain_id, const std::st
   Json balances = Json::array();
   for (const char* c : {"hanbit-steel", "daehan-cement", "seoul-petrochem", "nuri-power", "krx"})
     balances.push_back({{"account", c}, {"instrument", "KRW"}, {"amount", "5000000000"}});
-  Json g = {{"chain_id", chain_id}, {"time_ms", time_ms},         {"orgs", b.orgs},
+  Json g = {{"chain_id", chain_id},   {"time_ms", time_ms},         {"orgs", b.orgs},
             {"accounts", b.accounts}, {"instruments", instruments}, {"balances", balances}};
   return g.dump(2);
 }

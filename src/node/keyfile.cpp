@@ -22,7 +22,8 @@ KeyFile new_key(std::string account) {
 
 Result<KeyFile> read_key_file(const std::string& path) {
   std::ifstream f(path);
-  if (!f) return err("key.unreadable", "cannot read key file " + path + ": " + std::strerror(errno));
+  if (!f)
+    return err("key.unreadable", "cannot read key file " + path + ": " + std::strerror(errno));
   std::stringstream ss;
   ss << f.rdbuf();
   Json j = Json::parse(ss.str(), nullptr, false);

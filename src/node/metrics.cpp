@@ -62,8 +62,8 @@ std::string Metrics::render(uint64_t pending) const {
     };
     labeled("tanso_txs_rejected_total", "Committed transactions rejected by a rule, by code.",
             "code", rejected_);
-    labeled("tanso_admission_refused_total", "Transactions refused at admission, by code.",
-            "code", refused_);
+    labeled("tanso_admission_refused_total", "Transactions refused at admission, by code.", "code",
+            refused_);
     labeled("tanso_http_responses_total", "HTTP responses by status.", "status", http_);
   }
   commit_seconds.render(out, "tanso_block_commit_seconds",

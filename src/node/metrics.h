@@ -32,8 +32,8 @@ class Metrics {
   std::atomic<uint64_t> txs_committed{0};
   std::atomic<uint64_t> txs_admitted{0};
   std::atomic<uint64_t> sse_clients{0};
-  Histogram commit_seconds;   // execute + write + sync of one block
-  Histogram submit_seconds;   // HTTP submit to response (wait=commit)
+  Histogram commit_seconds;  // execute + write + sync of one block
+  Histogram submit_seconds;  // HTTP submit to response (wait=commit)
 
   void rejected(const std::string& code) { bump(rejected_, code); }
   void refused(const std::string& code) { bump(refused_, code); }

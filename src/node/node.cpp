@@ -36,7 +36,8 @@ Result<std::unique_ptr<Node>> Node::open(const Config& cfg, std::unique_ptr<Chai
   n->store_->load_state(n->state_);
   uint64_t last = *n->store_->last_height();
   auto head = n->store_->block(last);
-  if (!head) return err("storage.corrupt", "the last block " + std::to_string(last) + " is missing");
+  if (!head)
+    return err("storage.corrupt", "the last block " + std::to_string(last) + " is missing");
   n->head_ = head->header;
   auto stored_genesis = n->state_.get("meta/genesis");
   if (!stored_genesis) return err("storage.corrupt", "the state has no genesis");

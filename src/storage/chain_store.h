@@ -2,6 +2,10 @@
 // written together in one atomic, synced batch per block. Two implementations: RocksDB (the
 // node) and memory (unit tests). Restart recovers to the last committed block.
 //
+// Reads return nullopt for what is absent. The stores check the newest block when they open
+// (storage.corrupt otherwise); a nullopt for a height <= last_height() afterwards means the store
+// was damaged since.
+//
 // Thread-safety: commit() is called by one thread (the pipeline); reads may run concurrently
 // with it from any thread and see either the state before or after a commit, never a mix of
 // one block's parts (RocksDB: the batch is atomic; memory: a mutex).
@@ -37,9 +41,10 @@ class ChainStore {
   virtual std::optional<Block> block(uint64_t height) const = 0;
   virtual std::optional<std::vector<Receipt>> receipts(uint64_t height) const = 0;
   virtual std::optional<TxLocation> tx_location(const Hash& tx_id) const = 0;
-  // Newest first; only rows with height < before_height (use UINT64_MAX for the newest).
+  // Newest first; only rows strictly before (before_height, before_index) in (height, index)
+  // order, so before_index 0 means "below before_height" (UINT64_MAX: from the newest).
   virtual std::vector<TxLocation> history(std::string_view account, uint64_t before_height,
-                                          size_t limit) const = 0;
+                                          size_t limit, uint32_t before_index = 0) const = 0;
   // Every state key and value, for loading the in-memory state at start.
   virtual void load_state(State& out) const = 0;
   // A consistent copy of the whole store in `dir` (must not exist), usable by open_rocks_store.

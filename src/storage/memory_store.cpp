@@ -76,15 +76,15 @@ class MemoryStore final : public ChainStore {
     return it->second;
   }
 
-  std::vector<TxLocation> history(std::string_view account, uint64_t before_height,
-                                  size_t limit) const override {
+  std::vector<TxLocation> history(std::string_view account, uint64_t before_height, size_t limit,
+                                  uint32_t before_index) const override {
     std::vector<TxLocation> out;
     std::lock_guard lock(mu_);
     auto rows = history_.find(account);
     if (rows == history_.end() || limit == 0) return out;
     out.reserve(std::min({limit, rows->second.size(), limits::history_rows_max}));
     // Rows are (height, index) ascending; the first row at or above before_height bounds them.
-    auto end = rows->second.lower_bound({before_height, 0});
+    auto end = rows->second.lower_bound({before_height, before_index});
     for (auto it = std::make_reverse_iterator(end); it != rows->second.rend() && out.size() < limit;
          ++it)
       out.push_back({it->first, it->second});

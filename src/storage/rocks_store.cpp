@@ -248,8 +248,8 @@ class RocksStore final : public ChainStore {
   std::optional<Block> block(uint64_t height) const override;
   std::optional<std::vector<Receipt>> receipts(uint64_t height) const override;
   std::optional<TxLocation> tx_location(const Hash& tx_id) const override;
-  std::vector<TxLocation> history(std::string_view account, uint64_t before_height,
-                                  size_t limit) const override;
+  std::vector<TxLocation> history(std::string_view account, uint64_t before_height, size_t limit,
+                                  uint32_t before_index) const override;
   void load_state(State& out) const override;
   Status checkpoint(const std::string& dir) const override;
 
@@ -386,21 +386,23 @@ std::optional<TxLocation> RocksStore::tx_location(const Hash& tx_id) const {
 }
 
 std::vector<TxLocation> RocksStore::history(std::string_view account, uint64_t before_height,
-                                            size_t limit) const {
+                                            size_t limit, uint32_t before_index) const {
   std::vector<TxLocation> out;
   if (limit == 0 || account.find('\0') != std::string_view::npos) return out;
   out.reserve(std::min(limit, limits::history_rows_max));
   const std::string prefix = history_prefix(account);
-  // Every row of this account sorts after `prefix`; rows at before_height or above sort after
-  // `target` (it is their strict prefix), rows below it before. So the newest wanted row is
-  // the last key before `target`.
+  // Every row of this account sorts after `prefix`; `target` is the row key of the cursor, so
+  // the newest wanted row is the last key strictly before it.
   std::string target = prefix;
   append_u64(target, before_height);
+  append_u32(target, before_index);
   const rocksdb::Slice lower(prefix);
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistory)));
-  for (it->SeekForPrev(target); it->Valid() && out.size() < limit; it->Prev()) {
+  it->SeekForPrev(target);
+  if (it->Valid() && it->key() == rocksdb::Slice(target)) it->Prev();
+  for (; it->Valid() && out.size() < limit; it->Prev()) {
     const rocksdb::Slice k = it->key();
     if (!k.starts_with(prefix)) break;
     if (k.size() != prefix.size() + kTxLocBytes) continue;  // not a row of ours: skip it

@@ -333,6 +333,10 @@ TEST_P(StoreTest, HistoryIsNewestFirstWithBeforeAndLimit) {
   EXPECT_EQ(rows(store_->history("alice", 2, 2)), (Rows{{1, 2}, {1, 1}}));
   EXPECT_TRUE(store_->history("alice", 1, 100).empty());  // genesis has no txs
   EXPECT_TRUE(store_->history("alice", UINT64_MAX, 0).empty());
+  // A cursor inside a block: the rest of that block's rows come next, none skipped.
+  EXPECT_EQ(rows(store_->history("alice", 4, 100, 1)).front(),
+            (std::pair<uint64_t, uint32_t>{4, 0}));
+  EXPECT_EQ(rows(store_->history("alice", 4, 2, 1)), (Rows{{4, 0}, {3, 2}}));
   // Ids that share a prefix do not mix: alice-x is only in tx 0, acct-1 only in tx 1.
   EXPECT_EQ(rows(store_->history("alice-x", UINT64_MAX, 100)),
             (Rows{{4, 0}, {3, 0}, {2, 0}, {1, 0}}));

@@ -107,8 +107,8 @@ void progress(uint64_t done, uint64_t total, const std::string& label) {
   int pct = total ? static_cast<int>(done * 100 / total) : 100;
   int bars = pct * 30 / 100;
   std::cerr << "\r[" << std::string(bars, '=') << (bars < 30 ? ">" : "")
-            << std::string(bars < 30 ? 29 - bars : 0, ' ') << "] " << pct << "% " << label
-            << " " << done << "/" << total << std::flush;
+            << std::string(bars < 30 ? 29 - bars : 0, ' ') << "] " << pct << "% " << label << " "
+            << done << "/" << total << std::flush;
   if (done == total) std::cerr << "\n";
 }
 

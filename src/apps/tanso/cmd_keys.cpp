@@ -55,13 +55,13 @@ void add_genesis(CLI::App& app) {
     std::cout << "wrote " << out << " (chain " << chain << ") and " << officers
               << " officer keys in " << keys << "/" << std::endl;
   });
-  auto* demo = g->add_subcommand(
-      "demo", "The demo network: regulator (3 officers), companies, verifier, certifier, "
-              "municipality, city, exchange, bank; keys in --keys-dir");
+  auto* demo =
+      g->add_subcommand("demo",
+                        "The demo network: regulator (3 officers), companies, verifier, certifier, "
+                        "municipality, city, exchange, bank; keys in --keys-dir");
   demo->add_option("--chain-id", chain, "Chain id")->capture_default_str();
   demo->add_option("--out,-o", out, "Genesis file to write")->capture_default_str();
-  demo->add_option("--keys-dir", keys, "Where the demo users' key files go")
-      ->capture_default_str();
+  demo->add_option("--keys-dir", keys, "Where the demo users' key files go")->capture_default_str();
   demo->callback([] {
     auto text = make_demo_genesis(chain, keys, now_ms());
     if (!text) fail(kLocal, text.error().message);

@@ -8,8 +8,9 @@ namespace tanso::cli {
 
 void add_query(CLI::App& app) {
   auto* q = app.add_subcommand(
-      "query", "Read from the node: status, block, blocks, account, holdings, history, orgs, "
-               "instruments, or any API path");
+      "query",
+      "Read from the node: status, block, blocks, account, holdings, history, orgs, "
+      "instruments, or any API path");
   static std::string what, arg, key;
   static std::string from, to, before, limit;
   q->add_option("what", what,
@@ -27,16 +28,20 @@ void add_query(CLI::App& app) {
     auto need_arg = [&] {
       if (arg.empty()) fail(kUsage, "query " + what + " needs an argument");
     };
-    if (what.starts_with("/")) target = what;
+    if (what.starts_with("/"))
+      target = what;
     else if (what == "status" || what == "orgs" || what == "instruments" || what == "genesis")
       target = "/v1/" + what;
-    else if (what == "block") need_arg(), target = "/v1/blocks/" + arg;
+    else if (what == "block")
+      need_arg(), target = "/v1/blocks/" + arg;
     else if (what == "blocks") {
       target = "/v1/blocks";
       if (!from.empty() || !to.empty())
         target += "?from=" + (from.empty() ? "0" : from) + (to.empty() ? "" : "&to=" + to);
-    } else if (what == "account") need_arg(), target = "/v1/accounts/" + arg;
-    else if (what == "holdings") need_arg(), target = "/v1/accounts/" + arg + "/holdings";
+    } else if (what == "account")
+      need_arg(), target = "/v1/accounts/" + arg;
+    else if (what == "holdings")
+      need_arg(), target = "/v1/accounts/" + arg + "/holdings";
     else if (what == "history") {
       need_arg();
       target = "/v1/accounts/" + arg + "/history";
@@ -44,7 +49,8 @@ void add_query(CLI::App& app) {
       if (!before.empty()) qs += "before=" + before;
       if (!limit.empty()) qs += (qs.empty() ? "" : "&") + std::string("limit=") + limit;
       if (!qs.empty()) target += "?" + qs;
-    } else fail(kUsage, "unknown query '" + what + "' (see tanso query --help)");
+    } else
+      fail(kUsage, "unknown query '" + what + "' (see tanso query --help)");
     KeyFile k;
     if (!key.empty()) k = load_key(key);
     auto r = call("GET", target, {}, key.empty() ? nullptr : &k);
@@ -62,8 +68,9 @@ void add_proof(CLI::App& app) {
   p->require_subcommand(1);
   static std::string file = "-", tx_id;
   auto* v = p->add_subcommand(
-      "verify", "Check a tx's inclusion proof offline: the JSON of GET /v1/txs/{id} (a file or "
-                "stdin), or fetch it with --tx");
+      "verify",
+      "Check a tx's inclusion proof offline: the JSON of GET /v1/txs/{id} (a file or "
+      "stdin), or fetch it with --tx");
   v->add_option("file", file, "Proof JSON file, or - for stdin")->capture_default_str();
   v->add_option("--tx", tx_id, "Fetch GET /v1/txs/<id> from --node first");
   v->callback([] {

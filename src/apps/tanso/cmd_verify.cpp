@@ -12,8 +12,9 @@ static std::string chain_dir(const std::string& data_dir) { return data_dir + "/
 
 void add_verify(CLI::App& app) {
   auto* v = app.add_subcommand(
-      "verify", "Re-check a whole chain: block hashes and links, proposer and tx signatures, "
-                "Merkle roots, re-execution to the same receipts and state roots");
+      "verify",
+      "Re-check a whole chain: block hashes and links, proposer and tx signatures, "
+      "Merkle roots, re-execution to the same receipts and state roots");
   static std::string data_dir = "data";
   static unsigned threads = 0;
   v->add_option("--data-dir", data_dir, "The node's data directory (may be in use by a node)")
@@ -23,9 +24,8 @@ void add_verify(CLI::App& app) {
     auto store = open_rocks_store_readonly(chain_dir(data_dir));
     if (!store) fail(kLocal, store.error().message);
     WorkPool pool(threads);
-    auto rep = verify_chain(**store, pool, [](uint64_t h, uint64_t last) {
-      progress(h, last, "blocks");
-    });
+    auto rep =
+        verify_chain(**store, pool, [](uint64_t h, uint64_t last) { progress(h, last, "blocks"); });
     if (!rep) fail(kRefused, rep.error().code + ": " + rep.error().message);
     print_json({{"ok", true},
                 {"blocks", rep->blocks},
@@ -39,11 +39,11 @@ void add_verify(CLI::App& app) {
 void add_backup(CLI::App& app) {
   static std::string data_dir = "data", out, key, from;
   auto* b = app.add_subcommand(
-      "backup", "Consistent copy of a chain: offline from --data-dir, or online from a running "
-                "node with --online (needs a regulator key; the node writes the copy)");
+      "backup",
+      "Consistent copy of a chain: offline from --data-dir, or online from a running "
+      "node with --online (needs a regulator key; the node writes the copy)");
   b->add_option("--data-dir", data_dir, "Data directory (offline backup)")->capture_default_str();
-  b->add_option("--out,-o", out, "Backup directory to create (absolute for --online)")
-      ->required();
+  b->add_option("--out,-o", out, "Backup directory to create (absolute for --online)")->required();
   static bool online = false;
   b->add_flag("--online", online, "Ask the running node (--node) to write the checkpoint");
   b->add_option("--key,-k", key, "Regulator key file (with --online)");
@@ -62,8 +62,7 @@ void add_backup(CLI::App& app) {
     std::filesystem::create_directories(out);
     if (auto s = (*store)->checkpoint(chain_dir(out)); !s) fail(kLocal, s.error().message);
     for (const char* f : {"/node_key.json"})
-      if (std::filesystem::exists(data_dir + f))
-        std::filesystem::copy_file(data_dir + f, out + f);
+      if (std::filesystem::exists(data_dir + f)) std::filesystem::copy_file(data_dir + f, out + f);
     std::cout << "backup of height " << (*store)->last_height().value_or(0) << " in " << out
               << std::endl;
   });
@@ -71,7 +70,8 @@ void add_backup(CLI::App& app) {
   r->add_option("--from", from, "Backup directory (from tanso backup)")->required();
   r->add_option("--data-dir", data_dir, "New data directory (must not exist)")->required();
   r->callback([] {
-    if (std::filesystem::exists(data_dir)) fail(kLocal, data_dir + " exists; restore needs a new one");
+    if (std::filesystem::exists(data_dir))
+      fail(kLocal, data_dir + " exists; restore needs a new one");
     std::string src = std::filesystem::exists(chain_dir(from)) ? chain_dir(from) : from;
     std::filesystem::create_directories(data_dir);
     if (auto s = restore_store(src, chain_dir(data_dir)); !s) fail(kLocal, s.error().message);

@@ -1,0 +1,74 @@
+# Tanso: the two commands a new user needs are `make run` and `make test`.
+# Everything installs what is missing (apt), configures with CMake presets and builds first.
+
+JOBS      ?= $(shell nproc)
+BIN       := build/bin
+LISTEN    ?= 127.0.0.1:8080
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build run test unit e2e docs-test fuzz-test asan-test bench bench-micro \
+        soak fuzz-long format clean help
+
+all: build
+
+help:
+	@echo "make run        install deps, build, start a demo node (dashboard + demo data)"
+	@echo "make test       install deps, build, run every default test"
+	@echo "make build      build into build/bin (preset: release)"
+	@echo "make bench      micro-benchmarks and tanso-bench ledger (see docs/PERFORMANCE.md)"
+	@echo "make soak       long crash-safety (100 SIGKILLs) and fuzz runs (opt-in)"
+	@echo "make asan-test  unit tests under AddressSanitizer + UBSan"
+	@echo "make format     clang-format every C++ file"
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j$(JOBS)
+
+run: build
+	@scripts/run-demo.sh $(LISTEN)
+
+# The default test run: unit, docs (OpenAPI lint, error codes, routes), end-to-end and
+# crash tests, the asan-ubsan unit tests and 60 s per fuzz target.
+test: build
+	@ctest --test-dir build/release --output-on-failure -j2 -LE soak
+	@$(MAKE) --no-print-directory asan-test
+	@$(MAKE) --no-print-directory fuzz-test
+
+unit: build
+	@ctest --test-dir build/release --output-on-failure -j2 -L unit
+
+e2e: build
+	@ctest --test-dir build/release --output-on-failure -L e2e
+
+asan-test: deps
+	@cmake --preset asan-ubsan >/dev/null
+	@cmake --build build/asan-ubsan -j$(JOBS) --target all
+	@ctest --test-dir build/asan-ubsan --output-on-failure -j2 -L unit
+
+fuzz-test: deps
+	@cmake --preset fuzz -DTANSO_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build build/fuzz -j$(JOBS) --target fuzz_tx_decode fuzz_http_request fuzz_api_request
+	@ctest --test-dir build/fuzz --output-on-failure -L fuzz
+
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz-test FUZZ_SECONDS=1800
+
+soak: build
+	@TANSO_CRASH_ROUNDS=100 ctest --test-dir build/release --output-on-failure -L e2e -R crash
+	@$(MAKE) --no-print-directory fuzz-long
+
+bench: build
+	@$(BIN)/tanso-micro-bench --benchmark_min_time=0.5
+	@$(BIN)/tanso-bench ledger --json
+
+bench-micro: build
+	@$(BIN)/tanso-micro-bench --benchmark_min_time=0.5
+
+format:
+	@find src tests bench fuzz -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

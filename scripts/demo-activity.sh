@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Seeds a fresh demo chain with some activity (only when it is still at height 0): the regulator
+# creates a carbon-points instrument, the bank moves cash, companies pay each other.
+set -euo pipefail
+LISTEN=$1
+DEMO=$2
+T="build/bin/tanso --node $LISTEN -q"
+height=$(curl -fs "http://$LISTEN/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])')
+[ "$height" = "0" ] || exit 0
+echo "seeding demo activity..."
+$T tx send -k "$DEMO/keys/goyang-city.json" --type instrument.create \
+  --body '{"instrument":"GOYANG-PT","name":"Goyang carbon points","unit":"point"}' >/dev/null
+$T tx send -k "$DEMO/keys/settle-bank.json" --type instrument.create \
+  --body '{"instrument":"KRW-DEPOSIT-RECEIPT","name":"Deposit receipts","unit":"KRW"}' >/dev/null
+$T tx send -k "$DEMO/keys/hanbit-steel.json" --type holdings.transfer \
+  --body '{"instrument":"KRW","to":"daehan-cement","amount":"25000000","memo":"demo payment"}' >/dev/null
+$T tx send -k "$DEMO/keys/nuri-power.json" --type holdings.transfer \
+  --body '{"instrument":"KRW","to":"krx","amount":"1000000"}' >/dev/null
+$T tx send -k "$DEMO/keys/goyang-city.json" --type holdings.issue \
+  --body '{"instrument":"GOYANG-PT","to":"goyang-city","amount":"100000"}' >/dev/null
+echo "demo activity committed"

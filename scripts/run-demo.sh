@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Starts the demo node of `make run`: makes (once) a demo genesis and the demo users' keys in
+# demo/, then runs tansod in the foreground on $1 (default 127.0.0.1:8080). Ctrl-C stops it;
+# the chain stays in demo/data for the next run. `rm -rf demo` starts over.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LISTEN=${1:-127.0.0.1:8080}
+BIN=build/bin
+DEMO=demo
+if [ ! -f "$DEMO/genesis.json" ]; then
+  mkdir -p "$DEMO"
+  "$BIN/tanso" genesis demo --chain-id tanso-demo --keys-dir "$DEMO/keys" --out "$DEMO/genesis.json"
+fi
+WEB=""
+[ -f web/dist/index.html ] && WEB="--web-dir web/dist"
+"$BIN/tansod" --data-dir "$DEMO/data" --genesis "$DEMO/genesis.json" --listen "$LISTEN" $WEB &
+NODE=$!
+trap 'kill $NODE 2>/dev/null; wait $NODE 2>/dev/null' EXIT INT TERM
+for _ in $(seq 100); do
+  curl -fs "http://$LISTEN/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fs "http://$LISTEN/healthz" >/dev/null || { echo "the node did not start"; exit 1; }
+scripts/demo-activity.sh "$LISTEN" "$DEMO" || echo "(demo activity failed; the node still runs)"
+cat <<MSG
+
+  Tanso demo node: http://$LISTEN/        (API: http://$LISTEN/v1/status)
+  Chain data: $DEMO/data     Demo users' keys: $DEMO/keys/     Genesis: $DEMO/genesis.json
+
+  Try:  $BIN/tanso --node $LISTEN query holdings hanbit-steel -k $DEMO/keys/hanbit-steel.json
+        $BIN/tanso --node $LISTEN tx send -k $DEMO/keys/hanbit-steel.json --type holdings.transfer \\
+            --body '{"instrument":"KRW","to":"daehan-cement","amount":"1000"}'
+        $BIN/tanso verify --data-dir $DEMO/data
+
+  Ctrl-C stops the node.
+MSG
+wait $NODE
