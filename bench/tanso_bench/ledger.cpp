@@ -104,7 +104,8 @@ int run_ledger(const LedgerOptions& o) {
   phase("2/7 Ed25519 verification ceiling (" + std::to_string(cores) + " threads, " +
         fmt_num(o.verify_seconds, 1) + " s)");
   VerifyCeiling vc = measure_verify_ceiling(o.verify_seconds, 0);
-  info(fmt_num(vc.per_s) + " verifications/s");
+  info(fmt_num(vc.per_s) + " verifications/s (" + fmt_num(vc.cpu_us_per_verify, 1) +
+       " us of CPU each)");
   if (vc.failures) problems.push_back(fmt_int(vc.failures) + " signature verifications failed");
   if (interrupted()) return kExitInterrupted;
 
@@ -166,10 +167,18 @@ int run_ledger(const LedgerOptions& o) {
     info("node: mean block commit " + (cm ? fmt_num(*cm * 1000, 1) + " ms" : "n/a") +
          ", mean submit (per request) " + (sm ? fmt_num(*sm * 1000, 1) + " ms" : "n/a"));
   }
+  // CPU-normalized: tansod's CPU time per committed tx, against the CPU time of one
+  // verification. Other load on the machine lowers tx_per_s but hardly these.
+  const double node_cpu_us_per_tx =
+      peak.committed_ok ? node_cpu * 1e6 / static_cast<double>(peak.committed_ok) : 0;
+  const double verify_share =
+      node_cpu_us_per_tx > 0 ? vc.cpu_us_per_verify / node_cpu_us_per_tx : 0;
   if (peak.seconds > 0)
     info("CPU during the peak: tansod " + fmt_num(node_cpu / peak.seconds, 2) +
          " cores, tanso-bench client " + fmt_num(client_cpu / peak.seconds, 2) + " cores, of " +
-         std::to_string(cores) + "; load average " + fmt_num(load_peak, 2));
+         std::to_string(cores) + "; load average " + fmt_num(load_peak, 2) + "; tansod " +
+         fmt_num(node_cpu_us_per_tx, 1) + " us of CPU per tx (one verification: " +
+         fmt_num(vc.cpu_us_per_verify, 1) + " us)");
   double tx_per_s = peak.seconds > 0 ? static_cast<double>(peak.committed_ok) / peak.seconds : 0;
   double p50_peak = tx_percentile(peak.batches, 50), p99_peak = tx_percentile(peak.batches, 99);
   uint64_t blocks = h1 > h0 ? h1 - h0 : 0;
@@ -286,6 +295,9 @@ int run_ledger(const LedgerOptions& o) {
   row("p50_peak_ms (batch)", fmt_num(p50_peak, 1));
   row("p99_peak_ms (batch)", fmt_num(p99_peak, 1));
   row("verify_ceiling_per_s", fmt_num(vc.per_s));
+  row("tansod CPU us per tx", fmt_num(node_cpu_us_per_tx, 1));
+  row("verify CPU us (share of tx)", fmt_num(vc.cpu_us_per_verify, 1) + " (" +
+                                         fmt_num(verify_share * 100, 0) + "%)");
   row("tx_per_s / verify_ceiling", fmt_ratio(ratio_verify), ">= 0.78x", res_of(targets[1]));
   row("postgres_tps (pgbench TPC-B)", pg.tps ? fmt_num(*pg.tps, 1) : "n/a");
   row("tx_per_s / postgres_tps", fmt_ratio(ratio_pg), ">= 7x", res_of(targets[2]));
@@ -360,6 +372,9 @@ int run_ledger(const LedgerOptions& o) {
         {"environment",
          {{"cpu", cpu}, {"cores", cores}, {"kernel", kernel}, {"loadavg_1m_at_start", load0}}},
         {"node_command", node.command()},
+        {"node_cpu_us_per_tx", node_cpu_us_per_tx},
+        {"verify_cpu_us", vc.cpu_us_per_verify},
+        {"verify_share_of_node_cpu", verify_share},
         {"node_after_peak",
          {{"cpu_cores_used", peak.seconds > 0 ? node_cpu / peak.seconds : 0.0},
           {"client_cpu_cores_used", peak.seconds > 0 ? client_cpu / peak.seconds : 0.0},

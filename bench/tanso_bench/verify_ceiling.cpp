@@ -1,6 +1,8 @@
 // Ed25519 verification ceiling (see verify_ceiling.h) and the `verify` subcommand.
 #include "verify_ceiling.h"
 
+#include <time.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <thread>
@@ -64,12 +66,19 @@ VerifyCeiling measure_verify_ceiling(double seconds, unsigned threads, unsigned 
 
   std::atomic<bool> stop{false};
   std::vector<uint64_t> counts(r.threads, 0), fails(r.threads, 0);
+  std::vector<double> cpu_s(r.threads, 0);
   std::vector<std::thread> ts;
   auto t0 = Clock::now();
   for (unsigned t = 0; t < r.threads; ++t)
     ts.emplace_back([&, t] {
       size_t i = (static_cast<size_t>(t) * r.distinct) / r.threads;  // spread the start points
       uint64_t c = 0, f = 0;
+      auto thread_cpu = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+      };
+      double c0 = thread_cpu();
       while (!stop.load(std::memory_order_relaxed)) {
         for (int k = 0; k < 64; ++k) {
           const Sample& s = samples[i];
@@ -80,6 +89,7 @@ VerifyCeiling measure_verify_ceiling(double seconds, unsigned threads, unsigned 
       }
       counts[t] = c;
       fails[t] = f;
+      cpu_s[t] = thread_cpu() - c0;
     });
   {
     std::unique_ptr<Progress> bar;
@@ -93,10 +103,13 @@ VerifyCeiling measure_verify_ceiling(double seconds, unsigned threads, unsigned 
     if (bar) bar->finish();
   }
   r.seconds = seconds_since(t0);
+  double cpu_total = 0;
   for (unsigned t = 0; t < r.threads; ++t) {
     r.verified += counts[t];
     r.failures += fails[t];
+    cpu_total += cpu_s[t];
   }
+  if (r.verified) r.cpu_us_per_verify = cpu_total * 1e6 / static_cast<double>(r.verified);
   r.per_s = r.seconds > 0 ? static_cast<double>(r.verified) / r.seconds : 0;
   return r;
 }
@@ -119,14 +132,16 @@ CommandRunner setup_verify_command(CLI::App& app) {
             auto r = measure_verify_ceiling(o->seconds, o->threads);
             info(fmt_num(r.per_s) + " verifications/s on " + std::to_string(r.threads) +
                  " threads (" + fmt_int(r.verified) + " in " + fmt_num(r.seconds, 2) + " s, " +
-                 std::to_string(r.distinct) + " distinct signatures)");
+                 std::to_string(r.distinct) + " distinct signatures); " +
+                 fmt_num(r.cpu_us_per_verify, 1) + " us of CPU per verification");
             if (r.failures) warn(fmt_int(r.failures) + " verifications failed");
             if (o->json)
               std::cout << Json{{"verify_ceiling_per_s", r.per_s},
                                 {"threads", r.threads},
                                 {"verified", r.verified},
                                 {"seconds", r.seconds},
-                                {"failures", r.failures}}
+                                {"failures", r.failures},
+                                {"cpu_us_per_verify", r.cpu_us_per_verify}}
                                .dump()
                         << std::endl;
             if (interrupted()) return 130;

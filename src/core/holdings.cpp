@@ -1,6 +1,8 @@
 // Holdings module: instruments, issue, transfer, burn.
 #include "core/holdings.h"
 
+#include <unordered_map>
+
 #include "core/identity.h"
 #include "core/limits.h"
 
@@ -16,8 +18,14 @@ static std::string supply_key(std::string_view i) { return "supply/" + std::stri
 std::optional<Instrument> load_instrument(const StateReader& st, std::string_view id) {
   auto v = st.get("inst/" + std::string(id));
   if (!v) return std::nullopt;
+  // Memoized per thread (pure function of the stored text; few instruments exist).
+  thread_local std::unordered_map<std::string, Instrument> decoded;
+  if (auto it = decoded.find(*v); it != decoded.end() && it->second.id == id) return it->second;
+  if (decoded.size() >= 4096) decoded.clear();
   Json j = Json::parse(*v);
-  return Instrument{std::string(id), j["issuer"], j["name"], j["unit"]};
+  Instrument in{std::string(id), j["issuer"], j["name"], j["unit"]};
+  decoded.insert_or_assign(std::move(*v), in);
+  return in;
 }
 
 uint64_t balance(const StateReader& st, std::string_view account, std::string_view instrument) {

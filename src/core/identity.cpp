@@ -1,6 +1,8 @@
 // Identity module: orgs, accounts, keys and thresholds; the pre-handler transaction checks.
 #include "core/identity.h"
 
+#include <unordered_map>
+
 #include "core/limits.h"
 
 namespace tanso {
@@ -32,9 +34,16 @@ Json Account::to_json() const {
 
 static std::string acct_key(std::string_view id) { return "acct/" + std::string(id); }
 
+// Memoized account decodings per thread: 65,536 x ~0.5 KiB.
+static constexpr size_t kDecodedAccountsMax = 65'536;
+
 std::optional<Account> load_account(const StateReader& st, std::string_view id) {
   auto v = st.get(acct_key(id));
   if (!v) return std::nullopt;
+  // Decoding is a pure function of the stored text, so it is memoized per thread (bounded).
+  thread_local std::unordered_map<std::string, Account> decoded;
+  if (auto it = decoded.find(*v); it != decoded.end()) return it->second;
+  if (decoded.size() >= kDecodedAccountsMax) decoded.clear();
   Json j = Json::parse(*v);
   Account a;
   a.id = j["id"].get<std::string>();
@@ -49,6 +58,7 @@ std::optional<Account> load_account(const StateReader& st, std::string_view id) 
   a.threshold = j["threshold"].get<uint32_t>();
   for (auto it = j["type_thresholds"].begin(); it != j["type_thresholds"].end(); ++it)
     a.type_thresholds[it.key()] = it.value().get<uint32_t>();
+  decoded.emplace(std::move(*v), a);
   return a;
 }
 

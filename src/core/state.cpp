@@ -13,13 +13,31 @@ std::optional<std::string> State::get(std::string_view key) const {
   return it->second;
 }
 
+const std::string* State::find(std::string_view key) const {
+  auto it = kv_.find(key);
+  return it == kv_.end() ? nullptr : &it->second;
+}
+
 void State::apply(const WriteSet& ws) {
   for (const auto& [k, v] : ws) {
-    if (v)
-      kv_.insert_or_assign(k, *v);
-    else
-      kv_.erase(k);
+    if (v) {
+      auto [it, inserted] = kv_.insert_or_assign(k, *v);
+      if (inserted) keys_.insert(k);
+    } else if (kv_.erase(k)) {
+      keys_.erase(k);
+    }
   }
+}
+
+std::map<std::string, std::string> State::data() const {
+  return std::map<std::string, std::string>(kv_.begin(), kv_.end());
+}
+
+WriteSet Overlay::take() {
+  WriteSet out;
+  for (auto& [k, v] : ws_) out.emplace(k, std::move(v));
+  ws_.clear();
+  return out;
 }
 
 std::optional<std::string> Overlay::get(std::string_view key) const {

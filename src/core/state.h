@@ -15,15 +15,23 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/bytes.h"
 
 namespace tanso {
 
-// nullopt value = delete.
+// nullopt value = delete. Sorted: a block's writes reach the state root in key order.
 using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// Hash for unordered containers keyed by std::string that also accepts string_view lookups.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 class StateReader {
  public:
@@ -31,20 +39,26 @@ class StateReader {
   virtual std::optional<std::string> get(std::string_view key) const = 0;
 };
 
+// Point reads hit a hash map (the hot path: balances, nonces, accounts); a sorted key index
+// serves prefix scans. Neither order reaches a hash: the state root is over sorted WriteSets.
 class State : public StateReader {
  public:
   std::optional<std::string> get(std::string_view key) const override;
+  const std::string* find(std::string_view key) const;
   void apply(const WriteSet& ws);
-  const std::map<std::string, std::string, std::less<>>& data() const { return kv_; }
+  size_t size() const { return kv_.size(); }
+  // A sorted copy of the whole state (tests, whole-state comparisons).
+  std::map<std::string, std::string> data() const;
   // Iterates keys starting with `prefix`, in order.
   template <typename F>
   void scan(std::string_view prefix, F&& f) const {
-    for (auto it = kv_.lower_bound(prefix); it != kv_.end() && it->first.starts_with(prefix); ++it)
-      f(it->first, it->second);
+    for (auto it = keys_.lower_bound(prefix); it != keys_.end() && it->starts_with(prefix); ++it)
+      f(*it, kv_.find(*it)->second);
   }
 
  private:
-  std::map<std::string, std::string, std::less<>> kv_;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> kv_;
+  std::set<std::string, std::less<>> keys_;
 };
 
 // Staged writes over a reader (the committed state or another overlay).
@@ -58,14 +72,14 @@ class Overlay : public StateReader {
   std::optional<std::string> get(std::string_view key) const override;
   void put(std::string_view key, std::string value) { ws_[std::string(key)] = std::move(value); }
   void erase(std::string_view key) { ws_[std::string(key)] = std::nullopt; }
-  const WriteSet& writes() const { return ws_; }
-  WriteSet take() { return std::move(ws_); }
+  WriteSet writes() const { return WriteSet(ws_.begin(), ws_.end()); }  // sorted copy
+  WriteSet take();
   // Moves this overlay's writes into `parent` (which must be the base it reads from).
   void merge_into(Overlay& parent);
 
  private:
   const StateReader& base_;
-  WriteSet ws_;
+  std::unordered_map<std::string, std::optional<std::string>, StringHash, std::equal_to<>> ws_;
 };
 
 // The state root after a block: SHA-256("tanso/state/v1" || previous root || each write of the

@@ -322,3 +322,26 @@ Json outcome_json(const TxOutcome& o, size_t index) {
 }
 
 }  // namespace tanso
+
+namespace tanso {
+
+void append_outcome(std::string& out, const TxOutcome& o, size_t index) {
+  // Only refusals and rejections carry free text; they are rare, so they go through the Json
+  // encoder (escaping); the common committed/pending case is written directly.
+  if (o.status == "refused" || !o.message.empty()) {
+    out += outcome_json(o, index).dump();
+    return;
+  }
+  out += "{\"tx_id\":\"";
+  out += to_hex(o.id);
+  out += "\",\"status\":\"";
+  out += o.status;
+  out += '"';
+  if (o.status == "committed") {
+    out += ",\"height\":" + std::to_string(o.height) + ",\"index\":" + std::to_string(o.index) +
+           ",\"code\":\"" + o.code + '"';
+  }
+  out += '}';
+}
+
+}  // namespace tanso

@@ -109,7 +109,8 @@ class Node {
   std::atomic<bool> running_{false};
 };
 
-// Renders an outcome as the API's JSON result object.
+// Renders an outcome as the API's JSON result object (as a Json, or appended as text).
 Json outcome_json(const TxOutcome& o, size_t index);
+void append_outcome(std::string& out, const TxOutcome& o, size_t index);
 
 }  // namespace tanso

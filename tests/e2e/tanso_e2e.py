@@ -72,6 +72,16 @@ def _kill_all():
 atexit.register(_kill_all)
 
 
+def _die_with_parent():
+    """preexec_fn: the child gets SIGKILL when the test process dies (even by SIGKILL, e.g. a
+    ctest timeout), so no tansod outlives its test."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -218,7 +228,7 @@ class TansoNode:
         args += self.extra_args
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         log.close()
         with _live_mu:
             _live.add(self.proc)

@@ -155,8 +155,15 @@ class RestartTest(E2ETest):
 
     def test_sigkill_mid_load(self):
         demo, node = self.demo_node()
-        load, rc, _ = self.load_then(node, demo, node.kill, 0.3)
+        verified = []
+
+        def verify_then_kill():
+            # `tanso verify` reads the store while the node commits under load.
+            verified.append(self.verify(node))
+            return node.kill()
+        load, rc, _ = self.load_then(node, demo, verify_then_kill, 0.2)
         self.assertEqual(rc, -9)
+        self.assertGreaterEqual(verified[0]["blocks"], 3)
         acked = load.acked
         self.assertTrue(acked)
         node.start()

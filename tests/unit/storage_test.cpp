@@ -117,7 +117,7 @@ void commit_chain(ChainStore& s, uint64_t last, uint32_t ntx = 3) {
   }
 }
 
-std::map<std::string, std::string, std::less<>> state_of(const ChainStore& s) {
+std::map<std::string, std::string> state_of(const ChainStore& s) {
   State st;
   s.load_state(st);
   return st.data();
