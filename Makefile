@@ -57,6 +57,7 @@ fuzz-long:
 	@$(MAKE) --no-print-directory fuzz-test FUZZ_SECONDS=1800
 
 soak: build
+	@TANSO_CRASH_ROUNDS=100 cmake --preset release >/dev/null
 	@TANSO_CRASH_ROUNDS=100 ctest --test-dir build/release --output-on-failure -L e2e -R crash
 	@$(MAKE) --no-print-directory fuzz-long
 

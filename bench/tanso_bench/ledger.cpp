@@ -177,8 +177,8 @@ int run_ledger(const LedgerOptions& o) {
     info("CPU during the peak: tansod " + fmt_num(node_cpu / peak.seconds, 2) +
          " cores, tanso-bench client " + fmt_num(client_cpu / peak.seconds, 2) + " cores, of " +
          std::to_string(cores) + "; load average " + fmt_num(load_peak, 2) + "; tansod " +
-         fmt_num(node_cpu_us_per_tx, 1) + " us of CPU per tx (one verification: " +
-         fmt_num(vc.cpu_us_per_verify, 1) + " us)");
+         fmt_num(node_cpu_us_per_tx, 1) +
+         " us of CPU per tx (one verification: " + fmt_num(vc.cpu_us_per_verify, 1) + " us)");
   double tx_per_s = peak.seconds > 0 ? static_cast<double>(peak.committed_ok) / peak.seconds : 0;
   double p50_peak = tx_percentile(peak.batches, 50), p99_peak = tx_percentile(peak.batches, 99);
   uint64_t blocks = h1 > h0 ? h1 - h0 : 0;
@@ -296,8 +296,8 @@ int run_ledger(const LedgerOptions& o) {
   row("p99_peak_ms (batch)", fmt_num(p99_peak, 1));
   row("verify_ceiling_per_s", fmt_num(vc.per_s));
   row("tansod CPU us per tx", fmt_num(node_cpu_us_per_tx, 1));
-  row("verify CPU us (share of tx)", fmt_num(vc.cpu_us_per_verify, 1) + " (" +
-                                         fmt_num(verify_share * 100, 0) + "%)");
+  row("verify CPU us (share of tx)",
+      fmt_num(vc.cpu_us_per_verify, 1) + " (" + fmt_num(verify_share * 100, 0) + "%)");
   row("tx_per_s / verify_ceiling", fmt_ratio(ratio_verify), ">= 0.78x", res_of(targets[1]));
   row("postgres_tps (pgbench TPC-B)", pg.tps ? fmt_num(*pg.tps, 1) : "n/a");
   row("tx_per_s / postgres_tps", fmt_ratio(ratio_pg), ">= 7x", res_of(targets[2]));

@@ -14,6 +14,9 @@ struct VerifyCeiling {
   unsigned threads = 0;
   double seconds = 0;
   unsigned distinct = 0;  // distinct (key, message, signature) triples cycled through
+  // CPU time per verification (thread CPU clocks): unlike per_s, hardly lowered by other load
+  // on the machine.
+  double cpu_us_per_verify = 0;
 };
 
 // Pre-makes `distinct` signatures (outside the timing) over tx-sized messages with distinct

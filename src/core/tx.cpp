@@ -50,11 +50,12 @@ std::optional<uint64_t> json_u64(const Json& v) {
 
 static Error malformed(std::string msg) { return err("tx.malformed", std::move(msg)); }
 
-static Result<Payload> decode_payload(std::string_view text) {
-  // Two things the JSON parser would let through: nesting deep enough to overflow a later
-  // recursive walk, and duplicate keys, which it resolves silently (the last one wins) while other
-  // clients' parsers keep the first or refuse: the signer and the node could read different
-  // values from the same signed bytes.
+// Parses JSON refusing two things the parser would let through: nesting deep enough to overflow
+// a later recursive walk, and duplicate keys, which it resolves silently (the last one wins)
+// while other clients' parsers keep the first or refuse — the signer and the node could read
+// different values from the same signed bytes. Used for the envelope and the payload.
+static Result<Json> parse_strict(std::string_view text, std::string_view what,
+                                 const char* not_json_code) {
   bool too_deep = false, duplicate = false;
   std::vector<std::set<std::string>> keys;  // keys seen so far in each open object
   auto guard = [&](int depth, Json::parse_event_t event, Json& parsed) {
@@ -79,9 +80,16 @@ static Result<Payload> decode_payload(std::string_view text) {
     return true;
   };
   Json j = Json::parse(text, guard, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return malformed("payload is not valid JSON");
-  if (too_deep) return malformed("payload nests JSON deeper than 16 levels");
-  if (duplicate) return malformed("payload repeats a key within an object");
+  if (j.is_discarded()) return err(not_json_code, std::string(what) + " is not valid JSON");
+  if (too_deep) return malformed(std::string(what) + " nests JSON deeper than 16 levels");
+  if (duplicate) return malformed(std::string(what) + " repeats a key within an object");
+  return j;
+}
+
+static Result<Payload> decode_payload(std::string_view text) {
+  auto parsed = parse_strict(text, "payload", "tx.malformed");
+  if (!parsed) return parsed.error();
+  Json& j = *parsed;
   if (!j.is_object()) return malformed("payload must be a JSON object");
   Payload p;
   int seen = 0;
@@ -173,9 +181,9 @@ Result<Tx> decode_tx(const Json& j, std::string envelope_text) {
 Result<Tx> decode_tx(std::string_view envelope_json) {
   if (envelope_json.size() > limits::tx_bytes_max)
     return err("tx.oversized", "a transaction may be at most 65536 bytes", 413);
-  Json j = Json::parse(envelope_json, nullptr, false);
-  if (j.is_discarded()) return err("request.malformed_json", "the envelope is not valid JSON");
-  return decode_tx(j, std::string(envelope_json));
+  auto j = parse_strict(envelope_json, "the envelope", "request.malformed_json");
+  if (!j) return j.error();
+  return decode_tx(*j, std::string(envelope_json));
 }
 
 bool verify_signatures(const Tx& tx) {

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -317,7 +318,8 @@ Response checkpoint(Node& node, const Request& req) {
   if (!*reader || (*reader)->role != "regulator")
     return error(err("auth.forbidden", "only a signed regulator read may checkpoint", 403));
   auto it = req.query.find("dir");
-  if (it == req.query.end() || it->second.empty() || it->second[0] != '/')
+  if (it == req.query.end() || it->second.empty() || it->second[0] != '/' ||
+      std::filesystem::exists(it->second))
     return error(err("request.bad_parameter", "dir must be an absolute path that does not exist"));
   if (auto s = node.store().checkpoint(it->second); !s) return error(s.error());
   uint64_t h =
@@ -325,11 +327,30 @@ Response checkpoint(Node& node, const Request& req) {
   return json_response({{"dir", it->second}, {"height_at_least", h}});
 }
 
+bool send_block(http::EventSink& sink, const BlockEvents& e) {
+  std::string id = std::to_string(e.height);
+  if (!sink.send("block", e.block_json, id)) return false;
+  for (const auto& r : e.receipt_jsons)
+    if (!sink.send("receipt", r, id)) return false;
+  return true;
+}
+
 void events(Node& node, const Request& req, http::EventSink& sink) {
-  uint64_t after = node.events().last_height();
-  std::string last = req.header("last-event-id");
-  if (auto v = parse_u64(last)) after = *v;
+  uint64_t head =
+      node.with_state([](const State&, const BlockHeader& h, const Params&) { return h.height; });
+  uint64_t after = head;  // by default, only what comes next
+  if (auto v = parse_u64(req.header("last-event-id"))) after = std::min(*v, head);
   node.metrics().sse_clients++;
+  // Resume: blocks the in-memory log does not hold (older, or from before a restart) come
+  // from the store, then the log takes over.
+  while (sink.open() && after < head) {
+    uint64_t first = node.events().first_height();
+    if (first != 0 && after + 1 >= first) break;
+    auto blk = node.store().block(after + 1);
+    auto rcs = node.store().receipts(after + 1);
+    if (!blk || !rcs || !send_block(sink, block_events(blk->header, *rcs))) break;
+    ++after;
+  }
   while (sink.open()) {
     auto evs = node.events().wait_after(after, 15'000);
     if (evs.empty()) {
@@ -338,11 +359,7 @@ void events(Node& node, const Request& req, http::EventSink& sink) {
     }
     bool ok = true;
     for (const auto& e : evs) {
-      std::string id = std::to_string(e.height);
-      ok = sink.send("block", e.block_json, id);
-      for (size_t i = 0; ok && i < e.receipt_jsons.size(); ++i)
-        ok = sink.send("receipt", e.receipt_jsons[i], id);
-      if (!ok) break;
+      if (!(ok = send_block(sink, e))) break;
       after = e.height;
     }
     if (!ok) break;
@@ -361,9 +378,17 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
+  // Every route refuses X-Tanso-* credentials that do not authenticate, public ones included:
+  // a client with a broken signer learns it at once.
   auto counted = [&node](auto fn) {
     return [&node, fn](const Request& req) {
-      Response r = fn(req);
+      Response r;
+      auto reader =
+          req.headers.contains("x-tanso-account") || req.headers.contains("x-tanso-key") ||
+                  req.headers.contains("x-tanso-time") || req.headers.contains("x-tanso-signature")
+              ? reader_of(node, req)
+              : Result<std::optional<Reader>>(std::optional<Reader>{});
+      r = reader ? fn(req) : error(reader.error());
       node.metrics().http_status(r.status);
       return r;
     };

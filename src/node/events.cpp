@@ -29,6 +29,11 @@ uint64_t EventLog::last_height() const {
   return last_;
 }
 
+uint64_t EventLog::first_height() const {
+  std::lock_guard lock(mu_);
+  return log_.empty() ? 0 : log_.front().height;
+}
+
 void EventLog::close() {
   std::lock_guard lock(mu_);
   closed_ = true;

@@ -24,6 +24,7 @@ class EventLog {
   // Events with height > after, waiting up to timeout_ms for the first. Empty on timeout/close.
   std::vector<BlockEvents> wait_after(uint64_t after, uint32_t timeout_ms);
   uint64_t last_height() const;
+  uint64_t first_height() const;  // oldest height held; 0 when empty
   void close();
 
  private:

@@ -60,6 +60,7 @@ void Node::start() {
 }
 
 void Node::stop() {
+  stopping_ = true;
   if (orderer_) orderer_->stop();
   events_.close();
   if (thread_.joinable()) thread_.join();
@@ -142,6 +143,11 @@ std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint
     std::shared_lock slock(state_mu_);
     std::lock_guard alock(admit_mu_);
     uint64_t next_height = head_.height + 1;
+    // Only submitters holding admit_mu_ add to the orderer, so this room cannot shrink under us.
+    size_t pending = orderer_->pending();
+    size_t room = cfg_.mempool_txs_max > pending ? cfg_.mempool_txs_max - pending : 0;
+    // Each sender's admitted nonce before this submission, to restore if ordering refuses it.
+    std::vector<std::pair<std::string, std::optional<uint64_t>>> before;
     for (size_t k = 0; k < ok.size(); ++k) {
       size_t i = ok[k];
       Tx& tx = *txs[i];
@@ -150,27 +156,40 @@ std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint
                       401));
         continue;
       }
+      if (stopping_) {
+        refuse(i,
+               err("node.unavailable", "the node is shutting down; retry on a running node", 503));
+        continue;
+      }
+      // A full mempool judges nothing else: the tx may be retried unchanged.
+      if (admitted.size() >= room) {
+        refuse(i, err("tx.mempool_full", "the node has too many pending txs; retry later", 503));
+        continue;
+      }
       if (auto s = admit_stateful(tx, next_height); !s) {
         refuse(i, s.error());
         continue;
       }
+      auto it = admitted_nonce_.find(tx.payload.from);
+      before.emplace_back(tx.payload.from, it == admitted_nonce_.end()
+                                               ? std::nullopt
+                                               : std::optional<uint64_t>(it->second));
       admitted_nonce_[tx.payload.from] = tx.payload.nonce;
       w->outcomes[i].status = "pending";
       admitted.push_back(std::make_shared<const Tx>(std::move(tx)));
     }
-    // 4. Register waiters before ordering, so a fast commit cannot be missed.
+    // Register waiters before ordering, so a fast commit cannot be missed.
     if (!admitted.empty()) {
       std::lock_guard wlock(wait_mu_);
-      for (size_t i = 0, k = 0; i < w->outcomes.size(); ++i) {
+      for (size_t i = 0; i < w->outcomes.size(); ++i) {
         if (w->outcomes[i].status != "pending") continue;
         pending_.insert(w->outcomes[i].id);
         if (wait) waiting_[w->outcomes[i].id] = {w, i};
-        ++k;
       }
       w->remaining = wait ? admitted.size() : 0;
     }
     if (!admitted.empty() && !orderer_->submit(admitted)) {
-      // Back-pressure: undo the admission of this whole submission.
+      // The orderer stopped (shutdown): undo this submission's admissions, newest first.
       std::lock_guard wlock(wait_mu_);
       for (const auto& t : admitted) {
         pending_.erase(t->id);
@@ -179,11 +198,16 @@ std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint
       for (auto& o : w->outcomes)
         if (o.status == "pending") {
           o.status = "refused";
-          o.error = err("tx.mempool_full", "the node has too many pending txs; retry later", 503);
+          o.error =
+              err("node.unavailable", "the node is shutting down; retry on a running node", 503);
           metrics_.refused(o.error.code);
         }
-      // Roll the admitted nonces back to the committed ones for these senders.
-      for (const auto& t : admitted) admitted_nonce_.erase(t->payload.from);
+      for (auto b = before.rbegin(); b != before.rend(); ++b) {
+        if (b->second)
+          admitted_nonce_[b->first] = *b->second;
+        else
+          admitted_nonce_.erase(b->first);
+      }
       admitted.clear();
       w->remaining = 0;
     }
@@ -258,16 +282,9 @@ bool Node::commit_batch(OrderedBatch& batch) {
     }
   }
   finish_waiters(batch.txs, out.receipts, height);
-  BlockEvents ev;
-  ev.height = height;
-  ev.block_json = header_json(h).dump();
-  for (size_t i = 0; i < out.receipts.size(); ++i) {
-    const Receipt& r = out.receipts[i];
-    ev.receipt_jsons.push_back(
-        Json({{"tx_id", to_hex(r.tx_id)}, {"height", height}, {"index", i}, {"code", r.code}})
-            .dump());
+  BlockEvents ev = block_events(h, out.receipts);
+  for (const Receipt& r : out.receipts)
     if (r.code != "ok") metrics_.rejected(r.code);
-  }
   events_.publish(std::move(ev));
   metrics_.height = height;
   metrics_.blocks_committed++;
@@ -300,6 +317,19 @@ void Node::finish_waiters(const std::vector<TxPtr>& txs, const std::vector<Recei
     o.message = rs[idx.second].message;
     if (--w->remaining == 0) w->cv.notify_all();
   }
+}
+
+BlockEvents block_events(const BlockHeader& h, const std::vector<Receipt>& receipts) {
+  BlockEvents ev;
+  ev.height = h.height;
+  ev.block_json = header_json(h).dump();
+  for (size_t i = 0; i < receipts.size(); ++i)
+    ev.receipt_jsons.push_back(Json({{"tx_id", to_hex(receipts[i].tx_id)},
+                                     {"height", h.height},
+                                     {"index", i},
+                                     {"code", receipts[i].code}})
+                                   .dump());
+  return ev;
 }
 
 Json outcome_json(const TxOutcome& o, size_t index) {

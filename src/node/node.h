@@ -107,7 +107,11 @@ class Node {
   std::string halt_reason_;
   std::thread thread_;
   std::atomic<bool> running_{false};
+  std::atomic<bool> stopping_{false};
 };
+
+// The SSE events of one committed block (a header event and one receipt event per tx).
+BlockEvents block_events(const BlockHeader& h, const std::vector<Receipt>& receipts);
 
 // Renders an outcome as the API's JSON result object (as a Json, or appended as text).
 Json outcome_json(const TxOutcome& o, size_t index);

@@ -278,7 +278,6 @@ class ApiTest(E2ETest):
         self.assertEqual(c.returncode, 2, c.stderr)
         self.assertIn("auth.forbidden", c.stderr)
 
-    @unittest.expectedFailure
     def test_bad_auth_headers_refused_on_public_endpoints(self):
         """BUG (docs/ERRORS.md "auth" vs node/api.cpp): "one [request] with some but not all [of
         the X-Tanso-* headers], or with headers that do not authenticate, is refused even on a

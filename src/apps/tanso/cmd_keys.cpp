@@ -18,7 +18,8 @@ void add_keygen(CLI::App& app) {
   c->add_flag("--force", force, "Overwrite an existing file");
   c->callback([] {
     KeyFile kf = new_key(account);
-    if (auto s = write_key_file(out, kf, force); !s) fail(kLocal, s.error().message);
+    if (auto s = write_key_file(out, kf, force); !s)
+      fail(kLocal, s.error().code + ": " + s.error().message);
     std::cout << key_to_text(kf.key.pub) << std::endl;
   });
 }
@@ -30,7 +31,7 @@ static uint64_t now_ms() {
 }
 
 static void write_genesis(const std::string& path, const std::string& text) {
-  if (auto g = apply_genesis(text); !g) fail(kUsage, g.error().message);
+  if (auto g = apply_genesis(text); !g) fail(kUsage, g.error().code + ": " + g.error().message);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!(f << text << "\n")) fail(kLocal, "cannot write " + path);
 }
@@ -50,7 +51,7 @@ void add_genesis(CLI::App& app) {
       ->capture_default_str();
   init->callback([] {
     auto text = make_minimal_genesis(chain, keys, officers, threshold, now_ms());
-    if (!text) fail(kLocal, text.error().message);
+    if (!text) fail(kLocal, text.error().code + ": " + text.error().message);
     write_genesis(out, *text);
     std::cout << "wrote " << out << " (chain " << chain << ") and " << officers
               << " officer keys in " << keys << "/" << std::endl;
@@ -64,7 +65,7 @@ void add_genesis(CLI::App& app) {
   demo->add_option("--keys-dir", keys, "Where the demo users' key files go")->capture_default_str();
   demo->callback([] {
     auto text = make_demo_genesis(chain, keys, now_ms());
-    if (!text) fail(kLocal, text.error().message);
+    if (!text) fail(kLocal, text.error().code + ": " + text.error().message);
     write_genesis(out, *text);
     std::cout << "wrote " << out << " (chain " << chain << ") and demo keys in " << keys << "/"
               << std::endl;

@@ -53,11 +53,11 @@ std::string build_payload(const BuildArgs& a) {
 }
 
 std::string sign_payload(const std::string& payload, const std::vector<std::string>& key_files) {
+  std::vector<KeyFile> keys;
+  for (const auto& f : key_files) keys.push_back(load_key(f));
   Json pj = parse_json_or_fail(payload, "payload");
   if (!pj.is_object() || !pj.contains("chain") || !pj["chain"].is_string())
     fail(kUsage, "the payload needs a \"chain\"");
-  std::vector<KeyFile> keys;
-  for (const auto& f : key_files) keys.push_back(load_key(f));
   std::vector<const KeyPair*> signers;
   for (const auto& k : keys) signers.push_back(&k.key);
   return sign_envelope(payload, pj["chain"].get<std::string>(), signers);
@@ -102,7 +102,9 @@ void add_tx(CLI::App& app) {
   static std::vector<std::string> sign_keys;
   static std::string payload_file = "-";
   auto* sg = tx->add_subcommand("sign", "Sign a payload text (exact bytes) into an envelope");
-  sg->add_option("--key,-k", sign_keys, "Key file (repeat for several signers)")->required();
+  sg->add_option("--key,-k", sign_keys, "Key file (repeat for several signers)")
+      ->required()
+      ->allow_extra_args(false);
   sg->add_option("payload", payload_file, "Payload file, or - for stdin")->capture_default_str();
   sg->callback([] {
     std::string p = read_text(payload_file);
@@ -122,7 +124,9 @@ void add_tx(CLI::App& app) {
   static bool send_no_wait = false;
   auto* send = tx->add_subcommand("send", "Build, sign and submit in one go");
   add_build_options(send, sa);
-  send->add_option("--key,-k", send_keys, "Key file (repeat for several signers)")->required();
+  send->add_option("--key,-k", send_keys, "Key file (repeat for several signers)")
+      ->required()
+      ->allow_extra_args(false);
   send->add_flag("--no-wait", send_no_wait, "Return once admitted");
   send->callback([] {
     if (sa.from.empty()) sa.from = load_key(send_keys[0]).account;

@@ -21,8 +21,11 @@ void add_verify(CLI::App& app) {
       ->capture_default_str();
   v->add_option("--threads", threads, "Signature verification threads (0: all cores)");
   v->callback([] {
+    if (!std::filesystem::exists(chain_dir(data_dir) + "/CURRENT"))
+      fail(kLocal,
+           "verify.empty: " + data_dir + " holds no chain (no " + chain_dir(data_dir) + ")");
     auto store = open_rocks_store_readonly(chain_dir(data_dir));
-    if (!store) fail(kLocal, store.error().message);
+    if (!store) fail(kLocal, store.error().code + ": " + store.error().message);
     WorkPool pool(threads);
     auto rep =
         verify_chain(**store, pool, [](uint64_t h, uint64_t last) { progress(h, last, "blocks"); });
@@ -58,9 +61,10 @@ void add_backup(CLI::App& app) {
       return;
     }
     auto store = open_rocks_store_readonly(chain_dir(data_dir));
-    if (!store) fail(kLocal, store.error().message);
+    if (!store) fail(kLocal, store.error().code + ": " + store.error().message);
     std::filesystem::create_directories(out);
-    if (auto s = (*store)->checkpoint(chain_dir(out)); !s) fail(kLocal, s.error().message);
+    if (auto s = (*store)->checkpoint(chain_dir(out)); !s)
+      fail(kLocal, s.error().code + ": " + s.error().message);
     for (const char* f : {"/node_key.json"})
       if (std::filesystem::exists(data_dir + f)) std::filesystem::copy_file(data_dir + f, out + f);
     std::cout << "backup of height " << (*store)->last_height().value_or(0) << " in " << out
@@ -74,11 +78,12 @@ void add_backup(CLI::App& app) {
       fail(kLocal, data_dir + " exists; restore needs a new one");
     std::string src = std::filesystem::exists(chain_dir(from)) ? chain_dir(from) : from;
     std::filesystem::create_directories(data_dir);
-    if (auto s = restore_store(src, chain_dir(data_dir)); !s) fail(kLocal, s.error().message);
+    if (auto s = restore_store(src, chain_dir(data_dir)); !s)
+      fail(kLocal, s.error().code + ": " + s.error().message);
     if (std::filesystem::exists(from + "/node_key.json"))
       std::filesystem::copy_file(from + "/node_key.json", data_dir + "/node_key.json");
     auto store = open_rocks_store_readonly(chain_dir(data_dir));
-    if (!store) fail(kLocal, store.error().message);
+    if (!store) fail(kLocal, store.error().code + ": " + store.error().message);
     std::cout << "restored height " << (*store)->last_height().value_or(0) << " into " << data_dir
               << std::endl;
   });
