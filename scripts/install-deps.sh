@@ -9,7 +9,7 @@ pkgs=(
   libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format
-  postgresql-15
+  postgresql-15 python3
 )
 
 missing=()

@@ -57,22 +57,26 @@ static Error malformed(std::string msg) { return err("tx.malformed", std::move(m
 static Result<Json> parse_strict(std::string_view text, std::string_view what,
                                  const char* not_json_code) {
   bool too_deep = false, duplicate = false;
-  std::vector<std::set<std::string>> keys;  // keys seen so far in each open object
+  // Keys read in each open object; at its end, fewer members than keys means a repeat (the
+  // parser kept only one of them). No allocation beyond this small stack.
+  std::vector<uint32_t> keys;
   auto guard = [&](int depth, Json::parse_event_t event, Json& parsed) {
     switch (event) {
       case Json::parse_event_t::object_start:
-        keys.emplace_back();
+        keys.push_back(0);
         [[fallthrough]];
       case Json::parse_event_t::array_start:
         // `depth` counts the containers around this one.
         if (depth >= static_cast<int>(limits::payload_depth_max)) too_deep = true;
         break;
       case Json::parse_event_t::key:
-        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second)
-          duplicate = true;
+        if (!keys.empty()) ++keys.back();
         break;
       case Json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
+        if (!keys.empty()) {
+          if (parsed.size() != keys.back()) duplicate = true;
+          keys.pop_back();
+        }
         break;
       default:
         break;
