@@ -207,6 +207,10 @@ int run_ledger(const LedgerOptions& o) {
           fmt_num(o.latency_seconds, 0) + " s");
     paced = run_paced(node.host(), node.port(), plans, rate, o.latency_seconds);
     paced_ran = true;
+    if (paced.seconds < 0.8 * o.latency_seconds)
+      warn("the latency run lasted only " + fmt_num(paced.seconds, 1) +
+           " s: the pre-signed pool (sized from the verification ceiling, which was measured "
+           "low) ran out");
     for (const auto& e : paced.first_errors) warn(e);
     if (paced.errors)
       problems.push_back("latency run: " + fmt_int(paced.errors) +
