@@ -6,10 +6,8 @@
 
 namespace tanso {
 
-Bytes header_bytes(const BlockHeader& h) {
-  Bytes b;
-  b.reserve(kBlockDomain.size() + 8 + 32 + 8 + 4 + 32 * 4);
-  put_bytes(b, as_bytes(kBlockDomain));
+// The header's fields in their fixed order; hashed (after the domain tag) and stored.
+static void put_header_fields(Bytes& b, const BlockHeader& h) {
   put_u64(b, h.height);
   put_bytes(b, h.prev_hash);
   put_u64(b, h.time_ms);
@@ -18,6 +16,13 @@ Bytes header_bytes(const BlockHeader& h) {
   put_bytes(b, h.receipts_root);
   put_bytes(b, h.state_root);
   put_bytes(b, h.proposer);
+}
+
+Bytes header_bytes(const BlockHeader& h) {
+  Bytes b;
+  b.reserve(kBlockDomain.size() + 8 + 32 + 8 + 4 + 32 * 4);
+  put_bytes(b, as_bytes(kBlockDomain));
+  put_header_fields(b, h);
   return b;
 }
 
@@ -94,16 +99,8 @@ struct Reader {
 Bytes encode_block(const Block& blk) {
   Bytes b;
   b.push_back(kBlockVersion);
-  const BlockHeader& h = blk.header;
-  put_u64(b, h.height);
-  put_bytes(b, h.prev_hash);
-  put_u64(b, h.time_ms);
-  put_u32(b, h.tx_count);
-  put_bytes(b, h.tx_root);
-  put_bytes(b, h.receipts_root);
-  put_bytes(b, h.state_root);
-  put_bytes(b, h.proposer);
-  put_bytes(b, h.signature);
+  put_header_fields(b, blk.header);
+  put_bytes(b, blk.header.signature);
   put_u32(b, static_cast<uint32_t>(blk.txs.size()));
   for (const auto& t : blk.txs) put_lp(b, t);
   return b;

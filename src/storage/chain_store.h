@@ -51,6 +51,10 @@ class ChainStore {
   virtual Status checkpoint(const std::string& dir) const = 0;
 };
 
+// What every store checks before a commit: the expected height, tx_count == txs == receipts, no
+// txs in block 0, no NUL in account ids. storage.bad_height / storage.bad_block.
+Status check_commit(const Block& block, const std::vector<Receipt>& receipts, uint64_t expected);
+
 // Opens (creating if missing) a RocksDB store in `dir`. `sync` = fsync the WAL on each commit
 // (always true in the node; tests may turn it off). Errors: storage.open_failed (with RocksDB's
 // message, e.g. the lock held by a running node).

@@ -104,26 +104,6 @@ Error rocks_error(std::string code, std::string_view what, const rocksdb::Status
 }
 Error corrupt(std::string message) { return err("storage.corrupt", std::move(message), 500); }
 
-// Shared with memory_store.cpp in meaning (the two are kept in step; the tests run both).
-Status check_commit(const Block& block, const std::vector<Receipt>& receipts, uint64_t expected) {
-  const uint64_t h = block.header.height;
-  if (h != expected)
-    return err("storage.bad_height",
-               "block height " + std::to_string(h) + ", expected " + std::to_string(expected), 500);
-  if (block.header.tx_count != block.txs.size() || receipts.size() != block.txs.size())
-    return err("storage.bad_block",
-               "block " + std::to_string(h) + ": tx_count " +
-                   std::to_string(block.header.tx_count) + ", " + std::to_string(block.txs.size()) +
-                   " txs, " + std::to_string(receipts.size()) + " receipts",
-               500);
-  if (h == 0 && !block.txs.empty()) return err("storage.bad_block", "genesis block has txs", 500);
-  for (const auto& r : receipts)
-    for (const auto& a : r.accounts)
-      if (a.find('\0') != std::string::npos)
-        return err("storage.bad_block", "account id contains NUL (history key separator)", 500);
-  return ok_status();
-}
-
 // --- Tuning ---------------------------------------------------------------------------------
 //
 // The workload is append-mostly: one large batch per block (~1.6 MiB of envelopes at 4,000 tx,
