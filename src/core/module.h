@@ -64,7 +64,6 @@ class Fields {
   Result<uint64_t> amount(std::string_view key) const;  // 1..limits::amount_max
   Result<uint64_t> u64(std::string_view key, uint64_t min, uint64_t max) const;
   bool has(std::string_view key) const { return body_.contains(key); }
-  const Json& raw(std::string_view key) const { return body_.at(key); }
 
  private:
   Error bad(std::string_view key, std::string_view what) const;

@@ -13,11 +13,6 @@ std::optional<std::string> State::get(std::string_view key) const {
   return it->second;
 }
 
-const std::string* State::find(std::string_view key) const {
-  auto it = kv_.find(key);
-  return it == kv_.end() ? nullptr : &it->second;
-}
-
 void State::apply(const WriteSet& ws) {
   for (const auto& [k, v] : ws) {
     if (v) {

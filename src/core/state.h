@@ -44,7 +44,6 @@ class StateReader {
 class State : public StateReader {
  public:
   std::optional<std::string> get(std::string_view key) const override;
-  const std::string* find(std::string_view key) const;
   void apply(const WriteSet& ws);
   size_t size() const { return kv_.size(); }
   // A sorted copy of the whole state (tests, whole-state comparisons).

@@ -49,7 +49,8 @@ Bytes signing_message(std::string_view chain, std::string_view payload_text);
 
 // Parses and checks the shape of an envelope and its payload. Does not verify signatures.
 Result<Tx> decode_tx(std::string_view envelope_json);
-// Same, from an already-parsed envelope object (batch submissions). `envelope_text` is stored.
+// Same, from an envelope object already parsed from `envelope_text` (which is what is stored).
+// The API slices batches with scan_array_field and uses the text overload.
 Result<Tx> decode_tx(const Json& envelope, std::string envelope_text);
 
 // True if every signature verifies over the tx's signing message (costly: ~50 us each).

@@ -104,11 +104,9 @@ Result<std::optional<Reader>> reader_of(Node& node, const Request& req) {
   });
 }
 
-Response tx_status(Node& node, const Request& req) {
+Response tx_status(Node& node, const Request& req, const std::optional<Reader>& reader) {
   auto id = hash_from_hex(req.params.at("id"));
   if (!id) return error(err("request.bad_parameter", "a tx id is 64 hex digits"));
-  auto reader = reader_of(node, req);
-  if (!reader) return error(reader.error());
   auto loc = node.store().tx_location(*id);
   if (!loc) {
     if (node.is_pending(*id)) return json_response({{"tx_id", to_hex(*id)}, {"status", "pending"}});
@@ -139,7 +137,7 @@ Response tx_status(Node& node, const Request& req) {
                 {"tx_root", to_hex(blk->header.tx_root)}}}};
   bool visible = node.with_state([&](const State& st, const BlockHeader&, const Params&) {
     for (const auto& a : rc.accounts)
-      if (may_read_account(*reader, st, a)) return true;
+      if (may_read_account(reader, st, a)) return true;
     return false;
   });
   if (visible) out["envelope"] = Json::parse(blk->txs[loc->index], nullptr, false);
@@ -191,14 +189,12 @@ Response account(Node& node, const Request& req) {
   });
 }
 
-Response holdings(Node& node, const Request& req) {
+Response holdings(Node& node, const Request& req, const std::optional<Reader>& reader) {
   const std::string& id = req.params.at("id");
-  auto reader = reader_of(node, req);
-  if (!reader) return error(reader.error());
   return node.with_state([&](const State& st, const BlockHeader& head, const Params&) {
     if (!load_account(st, id))
       return error(err("account.not_found", "no account '" + id + "'", 404));
-    if (!may_read_account(*reader, st, id))
+    if (!may_read_account(reader, st, id))
       return error(err("auth.forbidden",
                        "holdings are visible to the account's organization and the regulator; "
                        "sign the read (docs/API.md)",
@@ -211,12 +207,10 @@ Response holdings(Node& node, const Request& req) {
   });
 }
 
-Response history(Node& node, const Request& req) {
+Response history(Node& node, const Request& req, const std::optional<Reader>& reader) {
   const std::string& id = req.params.at("id");
-  auto reader = reader_of(node, req);
-  if (!reader) return error(reader.error());
   bool allowed = node.with_state([&](const State& st, const BlockHeader&, const Params&) {
-    return may_read_account(*reader, st, id);
+    return may_read_account(reader, st, id);
   });
   if (!allowed)
     return error(err("auth.forbidden",
@@ -312,10 +306,8 @@ Response status(Node& node) {
   });
 }
 
-Response checkpoint(Node& node, const Request& req) {
-  auto reader = reader_of(node, req);
-  if (!reader) return error(reader.error());
-  if (!*reader || (*reader)->role != "regulator")
+Response checkpoint(Node& node, const Request& req, const std::optional<Reader>& reader) {
+  if (!reader || reader->role != "regulator")
     return error(err("auth.forbidden", "only a signed regulator read may checkpoint", 403));
   auto it = req.query.find("dir");
   if (it == req.query.end() || it->second.empty() || it->second[0] != '/' ||
@@ -378,37 +370,53 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
-  // Every route refuses X-Tanso-* credentials that do not authenticate, public ones included:
-  // a client with a broken signer learns it at once.
+  // Every route refuses X-Tanso-* credentials that do not authenticate, public ones included
+  // (a client with a broken signer learns it at once); handlers get the authenticated reader.
   auto counted = [&node](auto fn) {
     return [&node, fn](const Request& req) {
-      Response r;
-      auto reader =
+      bool signed_read =
           req.headers.contains("x-tanso-account") || req.headers.contains("x-tanso-key") ||
-                  req.headers.contains("x-tanso-time") || req.headers.contains("x-tanso-signature")
-              ? reader_of(node, req)
-              : Result<std::optional<Reader>>(std::optional<Reader>{});
-      r = reader ? fn(req) : error(reader.error());
+          req.headers.contains("x-tanso-time") || req.headers.contains("x-tanso-signature");
+      auto reader = signed_read ? reader_of(node, req)
+                                : Result<std::optional<Reader>>(std::optional<Reader>{});
+      Response r = reader ? fn(req, *reader) : error(reader.error());
       node.metrics().http_status(r.status);
       return r;
     };
   };
-  s.route("POST", "/v1/txs", counted([&](const Request& r) { return submit_one(node, r); }));
-  s.route("POST", "/v1/txs/batch",
-          counted([&](const Request& r) { return submit_batch(node, r); }));
-  s.route("GET", "/v1/txs/{id}", counted([&](const Request& r) { return tx_status(node, r); }));
-  s.route("GET", "/v1/blocks", counted([&](const Request& r) { return block_range(node, r); }));
-  s.route("GET", "/v1/blocks/{height}",
-          counted([&](const Request& r) { return block_at(node, r); }));
-  s.route("GET", "/v1/accounts/{id}", counted([&](const Request& r) { return account(node, r); }));
+  s.route("POST", "/v1/txs", counted([&](const Request& r, const std::optional<Reader>&) {
+            return submit_one(node, r);
+          }));
+  s.route("POST", "/v1/txs/batch", counted([&](const Request& r, const std::optional<Reader>&) {
+            return submit_batch(node, r);
+          }));
+  s.route("GET", "/v1/txs/{id}", counted([&](const Request& r, const std::optional<Reader>& rd) {
+            return tx_status(node, r, rd);
+          }));
+  s.route("GET", "/v1/blocks", counted([&](const Request& r, const std::optional<Reader>&) {
+            return block_range(node, r);
+          }));
+  s.route(
+      "GET", "/v1/blocks/{height}",
+      counted([&](const Request& r, const std::optional<Reader>&) { return block_at(node, r); }));
+  s.route("GET", "/v1/accounts/{id}", counted([&](const Request& r, const std::optional<Reader>&) {
+            return account(node, r);
+          }));
   s.route("GET", "/v1/accounts/{id}/holdings",
-          counted([&](const Request& r) { return holdings(node, r); }));
+          counted([&](const Request& r, const std::optional<Reader>& rd) {
+            return holdings(node, r, rd);
+          }));
   s.route("GET", "/v1/accounts/{id}/history",
-          counted([&](const Request& r) { return history(node, r); }));
-  s.route("GET", "/v1/orgs", counted([&](const Request&) { return orgs(node); }));
-  s.route("GET", "/v1/instruments", counted([&](const Request&) { return instruments(node); }));
-  s.route("GET", "/v1/status", counted([&](const Request&) { return status(node); }));
-  s.route("GET", "/v1/genesis", counted([&](const Request&) {
+          counted([&](const Request& r, const std::optional<Reader>& rd) {
+            return history(node, r, rd);
+          }));
+  s.route("GET", "/v1/orgs",
+          counted([&](const Request&, const std::optional<Reader>&) { return orgs(node); }));
+  s.route("GET", "/v1/instruments",
+          counted([&](const Request&, const std::optional<Reader>&) { return instruments(node); }));
+  s.route("GET", "/v1/status",
+          counted([&](const Request&, const std::optional<Reader>&) { return status(node); }));
+  s.route("GET", "/v1/genesis", counted([&](const Request&, const std::optional<Reader>&) {
             Response r;
             r.body = node.with_state([](const State& st, const BlockHeader&, const Params&) {
               return *st.get("meta/genesis");
@@ -416,7 +424,9 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
             return r;
           }));
   s.route("POST", "/v1/admin/checkpoint",
-          counted([&](const Request& r) { return checkpoint(node, r); }));
+          counted([&](const Request& r, const std::optional<Reader>& rd) {
+            return checkpoint(node, r, rd);
+          }));
   s.route("GET", "/v1/openapi.json", [](const Request&) {
     Response r;
     r.body = std::string(openapi_document());

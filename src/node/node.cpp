@@ -55,7 +55,6 @@ Result<std::unique_ptr<Node>> Node::open(const Config& cfg, std::unique_ptr<Chai
 }
 
 void Node::start() {
-  running_ = true;
   thread_ = std::thread([this] { pipeline(); });
 }
 
@@ -64,7 +63,6 @@ void Node::stop() {
   if (orderer_) orderer_->stop();
   events_.close();
   if (thread_.joinable()) thread_.join();
-  running_ = false;
   // Wake submitters still waiting: their txs stay uncommitted ("pending" in the answer).
   std::lock_guard lock(wait_mu_);
   for (auto& [id, entry] : waiting_) {

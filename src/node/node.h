@@ -106,7 +106,6 @@ class Node {
   std::atomic<bool> healthy_{true};
   std::string halt_reason_;
   std::thread thread_;
-  std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
 };
 
