@@ -35,20 +35,16 @@ int main(int argc, char** argv) {
       "Configuration: defaults < TOML file (--config; keys named like the flags, with '_') < "
       "flags."};
   app.add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
-  // Flags override the file: parse them into a second Config after reading the file.
+  // Flags override the file: they are parsed into a second Config and copied over the file's
+  // values after it is read, key by key, only where given.
   Config flags;
-  app.add_option("--data-dir", flags.data_dir, "Chain data directory (RocksDB)");
-  app.add_option("--genesis", flags.genesis, "Genesis file, to initialize an empty data dir");
-  app.add_option("--listen", flags.listen, "HTTP address host:port (default 127.0.0.1:8080)");
-  app.add_option("--web-dir", flags.web_dir, "Dashboard files served at /");
-  app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
-  app.add_option("--block-txs-max", flags.block_txs_max, "Cut a block at this many txs");
-  app.add_option("--block-bytes-max", flags.block_bytes_max, "Cut a block at this many bytes");
-  app.add_option("--block-interval-ms", flags.block_interval_ms,
-                 "Longest a pending tx waits for its block");
-  app.add_option("--mempool-txs-max", flags.mempool_txs_max, "Pending txs held at most");
-  app.add_option("--verify-threads", flags.verify_threads,
-                 "Signature verification threads (0: one per core)");
+  std::vector<std::pair<const ConfigKey*, CLI::Option*>> given;
+  for (const auto& key : config_keys())
+    given.emplace_back(&key, std::visit(
+                                 [&](auto member) {
+                                   return app.add_option(flag_name(key), flags.*member, key.help);
+                                 },
+                                 key.field));
   CLI11_PARSE(app, argc, argv);
 
   if (!config_file.empty())
@@ -56,19 +52,11 @@ int main(int argc, char** argv) {
       std::cerr << "tansod: " << s.error().message << "\n";
       return 1;
     }
-  for (const auto* opt : app.get_options()) {
-    if (opt->count() == 0) continue;
-    const std::string& n = opt->get_name();
-    if (n == "--data-dir") cfg.data_dir = flags.data_dir;
-    if (n == "--genesis") cfg.genesis = flags.genesis;
-    if (n == "--listen") cfg.listen = flags.listen;
-    if (n == "--web-dir") cfg.web_dir = flags.web_dir;
-    if (n == "--log-level") cfg.log_level = flags.log_level;
-    if (n == "--block-txs-max") cfg.block_txs_max = flags.block_txs_max;
-    if (n == "--block-bytes-max") cfg.block_bytes_max = flags.block_bytes_max;
-    if (n == "--block-interval-ms") cfg.block_interval_ms = flags.block_interval_ms;
-    if (n == "--mempool-txs-max") cfg.mempool_txs_max = flags.mempool_txs_max;
-    if (n == "--verify-threads") cfg.verify_threads = flags.verify_threads;
+  for (const auto& [key, opt] : given)
+    if (opt->count() > 0) std::visit([&](auto member) { cfg.*member = flags.*member; }, key->field);
+  if (auto s = validate_config(cfg); !s) {
+    std::cerr << "tansod: " << s.error().message << "\n";
+    return 1;
   }
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   std::string host;

@@ -3,6 +3,8 @@
 
 #include <toml++/toml.h>
 
+#include <limits>
+
 #include "core/limits.h"
 
 namespace tanso {
@@ -13,6 +15,36 @@ Config::Config()
       block_interval_ms(limits::block_interval_ms),
       mempool_txs_max(limits::mempool_txs_max) {}
 
+std::span<const ConfigKey> config_keys() {
+  static const ConfigKey kKeys[] = {
+      {"data_dir", "Chain data directory (RocksDB)", &Config::data_dir},
+      {"genesis", "Genesis file, to initialize an empty data dir", &Config::genesis},
+      {"listen", "HTTP address host:port (default 127.0.0.1:8080)", &Config::listen},
+      {"web_dir", "Dashboard files served at /", &Config::web_dir},
+      {"log_level", "trace|debug|info|warn|error", &Config::log_level},
+      {"block_txs_max", "Cut a block at this many txs", &Config::block_txs_max},
+      {"block_bytes_max", "Cut a block at this many bytes", &Config::block_bytes_max},
+      {"block_interval_ms", "Longest a pending tx waits for its block", &Config::block_interval_ms},
+      {"mempool_txs_max", "Pending txs held at most", &Config::mempool_txs_max},
+      {"verify_threads", "Signature verification threads (0: one per core)",
+       &Config::verify_threads},
+  };
+  return kKeys;
+}
+
+std::string flag_name(const ConfigKey& key) {
+  std::string f = std::string("--") + key.name;
+  for (char& c : f)
+    if (c == '_') c = '-';
+  return f;
+}
+
+Status validate_config(const Config& cfg) {
+  if (cfg.block_txs_max == 0 || cfg.block_txs_max > 100'000)
+    return err("config.invalid", "block_txs_max must be 1..100000");
+  return ok_status();
+}
+
 Status load_config_file(const std::string& path, Config& cfg) {
   toml::table t;
   try {
@@ -21,45 +53,32 @@ Status load_config_file(const std::string& path, Config& cfg) {
     return err("config.invalid", path + ": " + std::string(e.description()));
   }
   for (auto&& entry : t) {
-    std::string key(entry.first.str());
+    std::string name(entry.first.str());
     const toml::node& v = entry.second;
-    auto str = [&](std::string& out) -> bool {
-      if (auto s = v.value<std::string>()) return out = *s, true;
-      return false;
-    };
-    auto num = [&](auto& out) -> bool {
-      if (auto n = v.value<int64_t>(); n && *n >= 0)
-        return out = static_cast<std::remove_reference_t<decltype(out)>>(*n), true;
-      return false;
-    };
-    bool ok = false;
-    if (key == "data_dir")
-      ok = str(cfg.data_dir);
-    else if (key == "genesis")
-      ok = str(cfg.genesis);
-    else if (key == "listen")
-      ok = str(cfg.listen);
-    else if (key == "web_dir")
-      ok = str(cfg.web_dir);
-    else if (key == "log_level")
-      ok = str(cfg.log_level);
-    else if (key == "block_txs_max")
-      ok = num(cfg.block_txs_max);
-    else if (key == "block_bytes_max")
-      ok = num(cfg.block_bytes_max);
-    else if (key == "block_interval_ms")
-      ok = num(cfg.block_interval_ms);
-    else if (key == "mempool_txs_max")
-      ok = num(cfg.mempool_txs_max);
-    else if (key == "verify_threads")
-      ok = num(cfg.verify_threads);
-    else
-      return err("config.invalid", path + ": unknown key '" + key + "'");
-    if (!ok) return err("config.invalid", path + ": bad value for '" + key + "'");
+    const ConfigKey* key = nullptr;
+    for (const auto& k : config_keys())
+      if (name == k.name) key = &k;
+    if (!key) return err("config.invalid", path + ": unknown key '" + name + "'");
+    bool ok = std::visit(
+        [&](auto member) {
+          auto& out = cfg.*member;
+          using T = std::remove_reference_t<decltype(out)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            auto s = v.value<std::string>();
+            if (s) out = *s;
+            return s.has_value();
+          } else {
+            auto n = v.value<int64_t>();
+            if (!n || *n < 0 || static_cast<uint64_t>(*n) > std::numeric_limits<T>::max())
+              return false;
+            out = static_cast<T>(*n);
+            return true;
+          }
+        },
+        key->field);
+    if (!ok) return err("config.invalid", path + ": bad value for '" + name + "'");
   }
-  if (cfg.block_txs_max == 0 || cfg.block_txs_max > 100'000)
-    return err("config.invalid", "block_txs_max must be 1..100000");
-  return ok_status();
+  return validate_config(cfg);
 }
 
 Status split_listen(const std::string& listen, std::string& host, unsigned short& port) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <variant>
 
 #include "core/status.h"
 
@@ -19,9 +21,21 @@ struct Config {
   size_t block_bytes_max;
   uint32_t block_interval_ms;
   size_t mempool_txs_max;
-  unsigned verify_threads = 0;  // 0: one per core
+  uint32_t verify_threads = 0;  // 0: one per core
   Config();
 };
+
+// Every configuration key once: its TOML name (the flag is --name with '-' for '_'), help text
+// and the Config member it sets. The TOML loader and tansod's flags are both built from it.
+struct ConfigKey {
+  const char* name;
+  const char* help;
+  std::variant<std::string Config::*, size_t Config::*, uint32_t Config::*> field;
+};
+std::span<const ConfigKey> config_keys();
+std::string flag_name(const ConfigKey& key);  // "--block-txs-max"
+// Range checks shared by the file and the flags. Error code config.invalid.
+Status validate_config(const Config& cfg);
 
 // Reads a TOML file into `cfg` (only the keys present). Error code config.invalid.
 Status load_config_file(const std::string& path, Config& cfg);

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import subprocess
 import os
 import threading
 import time
@@ -93,6 +94,40 @@ class RestartTest(E2ETest):
         node.genesis = demo.genesis
         node.start()
         self.assertEqual(self.head(node), before)
+
+    def test_config_file_and_flag_overrides(self):
+        """tansod --config FILE: TOML keys set the node up, flags override them key by key, and
+        a bad file or an out-of-range flag stops tansod with exit 1 and the reason."""
+        cfg = os.path.join(self.tmp, "tansod.toml")
+        with open(cfg, "w") as f:
+            f.write('block_txs_max = 2\nblock_interval_ms = 20\nlog_level = "warn"\n')
+        demo, node = self.demo_node(extra_args=["--config", cfg])
+        txs = e2e.presign_transfers(node, demo, ["hanbit-steel", "krx"], 3)
+        batch = [e for b in e2e.interleave_batches(txs, 3) for e, _ in b]
+        r = node.post("/v1/txs/batch", e2e.batch_body(batch))
+        heights = {res["height"] for res in r.json["results"]}
+        self.assertEqual(len(heights), 3, r.json)  # 6 txs, at most 2 per block (from the file)
+        node.stop()
+        # The same file, with the block size overridden by a flag: one block of 6.
+        node.extra_args = ["--config", cfg, "--block-txs-max", "10"]
+        node.genesis = None
+        node.start()
+        txs = e2e.presign_transfers(node, demo, ["hanbit-steel", "krx"], 3)
+        batch = [e for b in e2e.interleave_batches(txs, 3) for e, _ in b]
+        r = node.post("/v1/txs/batch", e2e.batch_body(batch))
+        self.assertEqual(len({res["height"] for res in r.json["results"]}), 1, r.json)
+        node.stop()
+        for content, flags, reason in (
+                ("nope = 1\n", [], "unknown key 'nope'"),
+                ("block_txs_max = \"many\"\n", [], "bad value for 'block_txs_max'"),
+                ("", ["--block-txs-max", "0"], "block_txs_max must be 1..100000")):
+            with open(cfg, "w") as f:
+                f.write(content)
+            p = subprocess.run([e2e.bin_path("tansod"), "--config", cfg,
+                                "--data-dir", node.data_dir] + flags,
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn(reason, p.stderr)
 
     def test_events_resume_across_restart(self):
         """BUG (node/events): the SSE replay log lives in memory only and starts empty, so after a
