@@ -56,6 +56,10 @@ static Error malformed(std::string msg) { return err("tx.malformed", std::move(m
 // different values from the same signed bytes. Used for the envelope and the payload.
 static Result<Json> parse_strict(std::string_view text, std::string_view what,
                                  const char* not_json_code) {
+  // The parser stops at a NUL byte as if the input ended there, so "{...}\0junk" would pass
+  // and the junk be stored. A raw NUL is never valid JSON.
+  if (text.find('\0') != std::string_view::npos)
+    return err(not_json_code, std::string(what) + " is not valid JSON (it holds a NUL byte)");
   bool too_deep = false, duplicate = false;
   // Keys read in each open object; at its end, fewer members than keys means a repeat (the
   // parser kept only one of them). No allocation beyond this small stack.

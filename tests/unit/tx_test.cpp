@@ -319,6 +319,16 @@ TEST_F(TxTest, SizeLimitIsExactly64KiB) {
   EXPECT_EQ(r2.error().code, "tx.oversized");
 }
 
+TEST_F(TxTest, NulBytesAreRefusedNotTreatedAsEndOfInput) {
+  // Found by fuzz_tx_decode: the JSON parser stops at a NUL as if the input ended there.
+  std::string env = signed_by(payload_text(transfer()), 1);
+  ASSERT_TRUE(decode_tx(env));
+  EXPECT_EQ(code_of_text(env + std::string(3, '\0')), "request.malformed_json");
+  EXPECT_EQ(code_of_text(env + std::string(1, '\0') + "junk"), "request.malformed_json");
+  std::string payload = payload_text(transfer()) + std::string(1, '\0');
+  EXPECT_EQ(code_of_text(signed_by(payload, 1)), "tx.malformed");
+}
+
 TEST_F(TxTest, ParsedOverloadMatchesTextOverload) {
   std::string env = signed_by(payload_text(transfer()), 2);
   auto a = decode_tx(env);
