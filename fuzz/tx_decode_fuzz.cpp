@@ -3,12 +3,15 @@
 // - a refusal has a stable code from the decoder's set and a non-empty message;
 // - an accepted tx's id is SHA-256 of its signing message, and decoding its stored envelope text
 //   again gives the same id, payload fields and signatures (round trip);
-// - the batch path: scan_array_field slices an accepted envelope out of {"txs":[...]} exactly.
+// - the batch path: scan_array_field slices an accepted envelope out of {"txs":[...]} exactly;
+// - the fast JSON path accepts only what the checked library parse accepts, with the same value
+//   and the same types throughout, and accepts all of that unless it holds a non-integer number.
 #include <cstdlib>
 #include <set>
 #include <string>
 
 #include "core/crypto.h"
+#include "core/json_fast.h"
 #include "core/json_scan.h"
 #include "core/module.h"
 #include "core/tx.h"
@@ -22,12 +25,47 @@ void check(bool ok) {
 const std::set<std::string> kCodes = {"request.malformed_json", "tx.malformed", "tx.unknown_field",
                                       "tx.oversized", "tx.missing_signature"};
 
+// Equal values with equal JSON types at every level (0 unsigned is not 0 signed here).
+bool same(const tanso::Json& a, const tanso::Json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib)
+      if (ia.key() != ib.key() || !same(ia.value(), ib.value())) return false;
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  return a == b;
+}
+
+bool has_float(const tanso::Json& j) {
+  if (j.is_number_float()) return true;
+  if (j.is_structured())
+    for (const auto& v : j)
+      if (has_float(v)) return true;
+  return false;
+}
+
+void check_fast_json(std::string_view text) {
+  auto fast = tanso::parse_json_fast(text, 16);
+  auto ref = tanso::parse_json_checked(text, 16);
+  bool ref_ok = ref.valid && !ref.too_deep && !ref.duplicate;
+  if (fast) check(ref_ok && same(*fast, ref.value));
+  // (The library also skips a leading UTF-8 byte order mark; the fast path leaves that to it.)
+  bool bom = text.starts_with("\xEF\xBB\xBF");
+  if (ref_ok && !has_float(ref.value) && !bom) check(fast.has_value());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static bool init = (tanso::init_crypto(), true);
   (void)init;
   std::string_view text(reinterpret_cast<const char*>(data), size);
+  check_fast_json(text);
   auto tx = tanso::decode_tx(text);
   if (!tx) {
     check(kCodes.contains(tx.error().code));

@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "core/json_fast.h"
 #include "core/limits.h"
 
 namespace tanso {
@@ -50,48 +51,20 @@ std::optional<uint64_t> json_u64(const Json& v) {
 
 static Error malformed(std::string msg) { return err("tx.malformed", std::move(msg)); }
 
-// Parses JSON refusing two things the parser would let through: nesting deep enough to overflow
-// a later recursive walk, and duplicate keys, which it resolves silently (the last one wins)
-// while other clients' parsers keep the first or refuse — the signer and the node could read
-// different values from the same signed bytes. Used for the envelope and the payload.
+// Parses JSON refusing nesting deeper than 16 and repeated keys (see parse_json_checked).
+// Used for the envelope and the payload.
 static Result<Json> parse_strict(std::string_view text, std::string_view what,
                                  const char* not_json_code) {
-  // The parser stops at a NUL byte as if the input ended there, so "{...}\0junk" would pass
-  // and the junk be stored. A raw NUL is never valid JSON.
+  // Well-formed txs take the fast path; anything it does not accept exactly as the checked
+  // parse would (errors included) is parsed again, so results and messages are the same.
+  if (auto fast = parse_json_fast(text, limits::payload_depth_max)) return std::move(*fast);
+  CheckedJson c = parse_json_checked(text, limits::payload_depth_max);
   if (text.find('\0') != std::string_view::npos)
     return err(not_json_code, std::string(what) + " is not valid JSON (it holds a NUL byte)");
-  bool too_deep = false, duplicate = false;
-  // Keys read in each open object; at its end, fewer members than keys means a repeat (the
-  // parser kept only one of them). No allocation beyond this small stack.
-  std::vector<uint32_t> keys;
-  auto guard = [&](int depth, Json::parse_event_t event, Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-        keys.push_back(0);
-        [[fallthrough]];
-      case Json::parse_event_t::array_start:
-        // `depth` counts the containers around this one.
-        if (depth >= static_cast<int>(limits::payload_depth_max)) too_deep = true;
-        break;
-      case Json::parse_event_t::key:
-        if (!keys.empty()) ++keys.back();
-        break;
-      case Json::parse_event_t::object_end:
-        if (!keys.empty()) {
-          if (parsed.size() != keys.back()) duplicate = true;
-          keys.pop_back();
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  Json j = Json::parse(text, guard, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return err(not_json_code, std::string(what) + " is not valid JSON");
-  if (too_deep) return malformed(std::string(what) + " nests JSON deeper than 16 levels");
-  if (duplicate) return malformed(std::string(what) + " repeats a key within an object");
-  return j;
+  if (!c.valid) return err(not_json_code, std::string(what) + " is not valid JSON");
+  if (c.too_deep) return malformed(std::string(what) + " nests JSON deeper than 16 levels");
+  if (c.duplicate) return malformed(std::string(what) + " repeats a key within an object");
+  return std::move(c.value);
 }
 
 static Result<Payload> decode_payload(std::string_view text) {
@@ -103,7 +76,7 @@ static Result<Payload> decode_payload(std::string_view text) {
   int seen = 0;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
-    const Json& v = it.value();
+    Json& v = it.value();
     if (k == "chain") {
       if (!v.is_string()) return malformed("payload.chain must be a string");
       p.chain = v.get<std::string>();
@@ -124,7 +97,7 @@ static Result<Payload> decode_payload(std::string_view text) {
       p.expires = *n;
     } else if (k == "body") {
       if (!v.is_object()) return malformed("payload.body must be a JSON object");
-      p.body = v;
+      p.body = std::move(v);  // the parsed document is this function's own
     } else {
       return err("tx.unknown_field", "unknown payload field '" + k + "'");
     }
