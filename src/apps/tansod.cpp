@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     }
     key = kf;
   }
-  auto store = open_rocks_store(cfg.data_dir + "/chain");
+  auto store = open_rocks_store(cfg.data_dir + "/chain", /*sync=*/true, cfg.state_every_blocks);
   if (!store) {
     std::cerr << "tansod: " << store.error().message << "\n";
     return 1;

@@ -28,6 +28,9 @@ std::span<const ConfigKey> config_keys() {
       {"mempool_txs_max", "Pending txs held at most", &Config::mempool_txs_max},
       {"verify_threads", "Signature verification threads (0: one per core)",
        &Config::verify_threads},
+      {"state_every_blocks",
+       "Write the state to disk every this many blocks (a crash replays at most this many)",
+       &Config::state_every_blocks},
   };
   return kKeys;
 }
@@ -42,6 +45,8 @@ std::string flag_name(const ConfigKey& key) {
 Status validate_config(const Config& cfg) {
   if (cfg.block_txs_max == 0 || cfg.block_txs_max > 100'000)
     return err("config.invalid", "block_txs_max must be 1..100000");
+  if (cfg.state_every_blocks == 0 || cfg.state_every_blocks > 10'000)
+    return err("config.invalid", "state_every_blocks must be 1..10000");
   return ok_status();
 }
 

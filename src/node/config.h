@@ -22,6 +22,9 @@ struct Config {
   uint32_t block_interval_ms;
   size_t mempool_txs_max;
   uint32_t verify_threads = 0;  // 0: one per core
+  // The state is written to RocksDB every this many blocks (the blocks are written every
+  // block); a crash replays at most this many blocks at the next start.
+  uint32_t state_every_blocks = 100;
   Config();
 };
 

@@ -22,6 +22,40 @@ Node::Node(const Config& cfg, std::unique_ptr<ChainStore> store, KeyPair key)
 
 Node::~Node() { stop(); }
 
+// Brings `st` (the stored state, as of `from`) to block `last` by re-executing the blocks in
+// between: the store writes the state only every few blocks (see chain_store.h). Each block's
+// state root must come out as its header says; the writes go back to the store for its next
+// state write.
+static Status replay_blocks(ChainStore& store, State& st, uint64_t from, uint64_t last) {
+  if (from >= last) return ok_status();
+  auto base = store.block(from);
+  if (!base) return err("storage.corrupt", "block " + std::to_string(from) + " is missing");
+  Hash root = base->header.state_root;
+  for (uint64_t h = from + 1; h <= last; ++h) {
+    auto blk = store.block(h);
+    if (!blk) return err("storage.corrupt", "block " + std::to_string(h) + " is missing");
+    std::vector<Result<Tx>> txs;
+    std::vector<const Tx*> ptrs;
+    txs.reserve(blk->txs.size());
+    for (const auto& t : blk->txs) {
+      txs.push_back(decode_tx(t));
+      if (!txs.back())
+        return err("storage.corrupt", "block " + std::to_string(h) + " holds an undecodable tx");
+      ptrs.push_back(&*txs.back());
+    }
+    BlockOutput out = execute_block(st, root, h, blk->header.time_ms, ptrs, false);
+    if (out.state_root != blk->header.state_root)
+      return err("storage.corrupt", "replaying block " + std::to_string(h) +
+                                        " gives a different state root than its header");
+    st.apply(out.writes);
+    store.stage_replayed(out.writes);
+    root = out.state_root;
+  }
+  spdlog::warn("the node did not stop cleanly: replayed blocks {}..{} above the stored state",
+               from + 1, last);
+  return ok_status();
+}
+
 Result<std::unique_ptr<Node>> Node::open(const Config& cfg, std::unique_ptr<ChainStore> store,
                                          const std::string& genesis_text, KeyPair node_key) {
   std::unique_ptr<Node> n(new Node(cfg, std::move(store), node_key));
@@ -33,8 +67,9 @@ Result<std::unique_ptr<Node>> Node::open(const Config& cfg, std::unique_ptr<Chai
     Block b0{g->header, {}};
     if (auto s = n->store_->commit(b0, {}, g->writes); !s) return s.error();
   }
-  n->store_->load_state(n->state_);
+  const uint64_t state_height = n->store_->load_state(n->state_);
   uint64_t last = *n->store_->last_height();
+  if (auto s = replay_blocks(*n->store_, n->state_, state_height, last); !s) return s.error();
   auto head = n->store_->block(last);
   if (!head)
     return err("storage.corrupt", "the last block " + std::to_string(last) + " is missing");

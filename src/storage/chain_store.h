@@ -1,6 +1,12 @@
 // The node's durable record: blocks, receipts, a tx index, per-account history and the state,
-// written together in one atomic, synced batch per block. Two implementations: RocksDB (the
-// node) and memory (unit tests). Restart recovers to the last committed block.
+// written in one atomic, synced batch per block. Two implementations: RocksDB (the node) and
+// memory (unit tests). Restart recovers to the last committed block.
+//
+// The state may lag the blocks: the RocksDB store writes the state's changes every N blocks
+// (state_every_blocks; merged, so a key changed in many blocks is written once) in the batch of
+// the block that ends the interval, and records that height as the state height. After a crash
+// the state is as of that height and the blocks after it are replayed by re-execution
+// (Node::open), which the state roots in their headers check. A clean close writes the rest.
 //
 // Reads return nullopt for what is absent. The stores check the newest block when they open
 // (storage.corrupt otherwise); a nullopt for a height <= last_height() afterwards means the store
@@ -45,8 +51,12 @@ class ChainStore {
   // order, so before_index 0 means "below before_height" (UINT64_MAX: from the newest).
   virtual std::vector<TxLocation> history(std::string_view account, uint64_t before_height,
                                           size_t limit, uint32_t before_index = 0) const = 0;
-  // Every state key and value, for loading the in-memory state at start.
-  virtual void load_state(State& out) const = 0;
+  // Every state key and value as of the returned height (the state height, <= last_height();
+  // one consistent view), for loading the in-memory state at start.
+  virtual uint64_t load_state(State& out) const = 0;
+  // Hands the writes of a block replayed above the state height to the store, so the next
+  // state write covers them (they are not written on their own).
+  virtual void stage_replayed(const WriteSet& writes) = 0;
   // A consistent copy of the whole store in `dir` (must not exist), usable by open_rocks_store.
   virtual Status checkpoint(const std::string& dir) const = 0;
 };
@@ -56,9 +66,11 @@ class ChainStore {
 Status check_commit(const Block& block, const std::vector<Receipt>& receipts, uint64_t expected);
 
 // Opens (creating if missing) a RocksDB store in `dir`. `sync` = fsync the WAL on each commit
-// (always true in the node; tests may turn it off). Errors: storage.open_failed (with RocksDB's
-// message, e.g. the lock held by a running node).
-Result<std::unique_ptr<ChainStore>> open_rocks_store(const std::string& dir, bool sync = true);
+// (always true in the node; tests may turn it off). `state_every_blocks`: how often the state is
+// written (1 = with every block). Errors: storage.open_failed (with RocksDB's message, e.g. the
+// lock held by a running node).
+Result<std::unique_ptr<ChainStore>> open_rocks_store(const std::string& dir, bool sync = true,
+                                                     uint32_t state_every_blocks = 1);
 // Opens read-only (for `tanso verify` and offline queries while no node runs, or beside one).
 Result<std::unique_ptr<ChainStore>> open_rocks_store_readonly(const std::string& dir);
 std::unique_ptr<ChainStore> make_memory_store();

@@ -70,14 +70,19 @@ class MemoryStore final : public ChainStore {
     return out;
   }
 
-  void load_state(State& out) const override {
+  uint64_t load_state(State& out) const override {
     WriteSet all;
+    uint64_t height = 0;
     {
       std::lock_guard lock(mu_);
       for (const auto& [k, v] : state_.data()) all.emplace(k, v);
+      height = blocks_.empty() ? 0 : blocks_.size() - 1;
     }
     out.apply(all);
+    return height;
   }
+  // The memory store applies every block's state writes at once: nothing is ever replayed.
+  void stage_replayed(const WriteSet&) override {}
 
   Status checkpoint(const std::string&) const override {
     return err("storage.unsupported", "the memory store has no checkpoints", 501);

@@ -43,6 +43,12 @@ constexpr std::array<const char*, kCfCount> kCfNames = {"default", "blocks", "re
                                                         "history", "state",  "meta"};
 
 constexpr std::string_view kLastHeightKey = "last_height";
+// The height the state column family is at (absent in stores that wrote state with every block,
+// which are read as at last_height).
+constexpr std::string_view kStateHeightKey = "state_height";
+// State keys staged for the next state write: written early when this many are pending, so the
+// staging map stays within ~100 MiB whatever the interval (~500 B per key with its node).
+constexpr size_t kPendingStateKeysMax = 200'000;
 constexpr size_t kHeightKeyBytes = 8;
 constexpr size_t kTxLocBytes = 8 + 4;  // height u64 + index u32
 // State keys per State::apply call in load_state: bounds the staging WriteSet to ~10k entries.
@@ -203,11 +209,16 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors() {
 class RocksStore final : public ChainStore {
  public:
   RocksStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles, bool sync,
-             bool read_only)
-      : db_(db), handles_(std::move(handles)), sync_(sync), read_only_(read_only) {
+             bool read_only, uint32_t state_every_blocks)
+      : db_(db),
+        handles_(std::move(handles)),
+        sync_(sync),
+        read_only_(read_only),
+        state_every_(std::max<uint32_t>(state_every_blocks, 1)) {
     assert(handles_.size() == kCfCount);
   }
   ~RocksStore() override {
+    write_pending_state();  // a clean close leaves nothing to replay
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();  // nothing to report to: every commit already reached the WAL
   }
@@ -230,19 +241,59 @@ class RocksStore final : public ChainStore {
   std::optional<TxLocation> tx_location(const Hash& tx_id) const override;
   std::vector<TxLocation> history(std::string_view account, uint64_t before_height, size_t limit,
                                   uint32_t before_index) const override;
-  void load_state(State& out) const override;
+  uint64_t load_state(State& out) const override;
+  void stage_replayed(const WriteSet& writes) override {
+    std::lock_guard lock(commit_mu_);
+    stage(writes);
+  }
   Status checkpoint(const std::string& dir) const override;
 
  private:
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[c]; }
+  // Merges a block's state writes into pending_ (the latest value of each key wins).
+  void stage(const WriteSet& writes) {
+    for (const auto& [k, v] : writes) pending_.insert_or_assign(k, v);
+    ++pending_blocks_;
+  }
+  // Adds the pending state writes and the state height to `batch`.
+  rocksdb::Status put_pending(rocksdb::WriteBatch& batch, const std::string& height_key);
+  void write_pending_state();
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Cf, owned
   const bool sync_;
   const bool read_only_;
+  const uint32_t state_every_;            // write the state every this many blocks
   std::mutex commit_mu_;                  // one commit at a time (the height check is a read)
   std::atomic<uint64_t> next_height_{0};  // last committed height + 1; 0 = empty store
+  WriteSet pending_;                      // state writes since the state height (commit_mu_)
+  uint32_t pending_blocks_ = 0;
 };
+
+rocksdb::Status RocksStore::put_pending(rocksdb::WriteBatch& batch, const std::string& height_key) {
+  rocksdb::Status s;
+  for (const auto& [k, v] : pending_) {
+    s = v ? batch.Put(cf(kState), k, *v) : batch.Delete(cf(kState), k);
+    if (!s.ok()) return s;
+  }
+  return batch.Put(cf(kMeta), kStateHeightKey, height_key);
+}
+
+void RocksStore::write_pending_state() {
+  std::lock_guard lock(commit_mu_);
+  const uint64_t next = next_height_.load(std::memory_order_acquire);
+  if (read_only_ || pending_.empty() || next == 0) return;
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  rocksdb::Status s = put_pending(batch, height_key(next - 1));
+  if (s.ok()) s = db_->Write(wo, &batch);
+  // Nothing is lost if this fails: the next open replays the blocks above the state height.
+  if (s.ok()) {
+    pending_.clear();
+    pending_blocks_ = 0;
+  }
+}
 
 Status RocksStore::recover() {
   const rocksdb::ReadOptions ro;
@@ -260,6 +311,11 @@ Status RocksStore::recover() {
   }
   if (meta.size() != kHeightKeyBytes) return corrupt("last_height is not 8 bytes");
   const uint64_t last = read_u64(meta.data());
+  std::string state_meta;
+  s = db_->Get(ro, cf(kMeta), kStateHeightKey, &state_meta);
+  if (!s.ok() && !s.IsNotFound()) return rocks_error("storage.open_failed", "read state height", s);
+  if (s.ok() && (state_meta.size() != kHeightKeyBytes || read_u64(state_meta.data()) > last))
+    return corrupt("state_height is not a height at or below last_height");
   if (!it->Valid() || it->key() != rocksdb::Slice(height_key(last)))
     return corrupt("last_height " + std::to_string(last) + " is not the newest stored block");
   it->SeekToFirst();
@@ -320,12 +376,12 @@ Status RocksStore::commit(const Block& block, const std::vector<Receipt>& receip
   std::sort(history.begin(), history.end());
   for (const auto& [id, loc] : txidx) put(kTxIdx, slice(id), loc);
   for (const auto& key : history) put(kHistory, key, rocksdb::Slice());
-  for (const auto& [k, v] : writes) {
-    if (v)
-      put(kState, k, *v);
-    else if (s.ok())
-      s = batch.Delete(cf(kState), k);
-  }
+  // The state goes with the genesis block (replay starts from it), then every state_every_
+  // blocks, or earlier when the staging map is full.
+  stage(writes);
+  const bool write_state =
+      h == 0 || pending_blocks_ >= state_every_ || pending_.size() >= kPendingStateKeysMax;
+  if (write_state && s.ok()) s = put_pending(batch, hk);
   put(kMeta, kLastHeightKey, hk);
   if (!s.ok()) return rocks_error("storage.write_failed", "build batch", s);
 
@@ -334,6 +390,10 @@ Status RocksStore::commit(const Block& block, const std::vector<Receipt>& receip
   s = db_->Write(wo, &batch);
   if (!s.ok()) return rocks_error("storage.write_failed", "commit block " + std::to_string(h), s);
   next_height_.store(h + 1, std::memory_order_release);
+  if (write_state) {
+    pending_.clear();
+    pending_blocks_ = 0;
+  }
   return ok_status();
 }
 
@@ -392,9 +452,24 @@ std::vector<TxLocation> RocksStore::history(std::string_view account, uint64_t b
   return out;
 }
 
-void RocksStore::load_state(State& out) const {
+uint64_t RocksStore::load_state(State& out) const {
+  // One snapshot for the state height and the scan, so they agree beside a running writer.
+  struct Snap {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Snap() {
+      if (s) db->ReleaseSnapshot(s);
+    }
+  } snap{db_.get(), db_->GetSnapshot()};
   rocksdb::ReadOptions ro;
+  ro.snapshot = snap.s;
   ro.fill_cache = false;  // a one-off full scan: keep the cache for the hot blocks
+  std::string meta;
+  uint64_t height = 0;
+  if (db_->Get(ro, cf(kMeta), kStateHeightKey, &meta).ok() && meta.size() == kHeightKeyBytes)
+    height = read_u64(meta.data());
+  else if (db_->Get(ro, cf(kMeta), kLastHeightKey, &meta).ok() && meta.size() == kHeightKeyBytes)
+    height = read_u64(meta.data());  // written before state heights existed: state at the tip
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kState)));
   WriteSet chunk;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -405,6 +480,7 @@ void RocksStore::load_state(State& out) const {
     }
   }
   out.apply(chunk);
+  return height;
 }
 
 Status RocksStore::checkpoint(const std::string& dir) const {
@@ -424,7 +500,8 @@ Status RocksStore::checkpoint(const std::string& dir) const {
 
 enum class OpenMode { kCreate, kExisting, kReadOnly };
 
-Result<std::unique_ptr<ChainStore>> open_store(const std::string& dir, OpenMode mode, bool sync) {
+Result<std::unique_ptr<ChainStore>> open_store(const std::string& dir, OpenMode mode, bool sync,
+                                               uint32_t state_every_blocks = 1) {
   const rocksdb::DBOptions options = db_options(mode == OpenMode::kCreate);
   const auto descriptors = cf_descriptors();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -447,8 +524,8 @@ Result<std::unique_ptr<ChainStore>> open_store(const std::string& dir, OpenMode 
     s = rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
   }
   if (!s.ok()) return rocks_error("storage.open_failed", "open " + dir, s);
-  auto store =
-      std::make_unique<RocksStore>(raw, std::move(handles), sync, mode == OpenMode::kReadOnly);
+  auto store = std::make_unique<RocksStore>(raw, std::move(handles), sync,
+                                            mode == OpenMode::kReadOnly, state_every_blocks);
   if (auto st = store->recover(); !st) return st.error();
   return std::unique_ptr<ChainStore>(std::move(store));
 }
@@ -464,8 +541,9 @@ bool fsync_path(const fs::path& p, bool dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<ChainStore>> open_rocks_store(const std::string& dir, bool sync) {
-  return open_store(dir, OpenMode::kCreate, sync);
+Result<std::unique_ptr<ChainStore>> open_rocks_store(const std::string& dir, bool sync,
+                                                     uint32_t state_every_blocks) {
+  return open_store(dir, OpenMode::kCreate, sync, state_every_blocks);
 }
 
 Result<std::unique_ptr<ChainStore>> open_rocks_store_readonly(const std::string& dir) {
