@@ -50,7 +50,7 @@ asan-test: deps
 
 fuzz-test: deps
 	@cmake --preset fuzz -DTANSO_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
-	@cmake --build build/fuzz -j$(JOBS) --target fuzz_tx_decode fuzz_http_request fuzz_api_request
+	@cmake --build build/fuzz -j$(JOBS) --target fuzz_tx_decode fuzz_http_request fuzz_api_request fuzz_ets_import
 	@ctest --test-dir build/fuzz --output-on-failure -L fuzz
 
 fuzz-long:

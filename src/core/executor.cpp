@@ -1,6 +1,7 @@
 // Block execution and genesis.
 #include "core/executor.h"
 
+#include "core/ets.h"
 #include "core/holdings.h"
 #include "core/identity.h"
 #include "core/merkle.h"
@@ -59,6 +60,7 @@ BlockOutput execute_block(const State& st, const Hash& prev_state_root, uint64_t
 std::map<std::string, std::set<std::string>, std::less<>> default_permissions() {
   const std::set<std::string> any = {"*"};
   const std::set<std::string> regulator = {"regulator"};
+  const std::set<std::string> company = {"company"};
   const std::set<std::string> holders = {"regulator",    "company",    "verifier", "certifier",
                                          "municipality", "exchange",   "bank",     "citizen",
                                          "merchant",     "focal_point"};
@@ -73,6 +75,20 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"holdings.issue", {"regulator", "certifier", "bank", "municipality", "exchange"}},
       {"holdings.transfer", holders},
       {"holdings.burn", holders},
+      // K-ETS (core/ets.h): the regulator runs the registry; covered companies comply.
+      {"ets.params.set", regulator},
+      {"ets.plan.set", regulator},
+      {"ets.designate", regulator},
+      {"ets.undesignate", regulator},
+      {"ets.allocation.order", regulator},
+      {"ets.kcu.issue", regulator},
+      {"ets.emissions.certify", regulator},
+      {"ets.price.set", regulator},
+      {"ets.compliance.settle", regulator},
+      {"ets.surrender", company},
+      {"ets.bank", company},
+      {"ets.borrow", company},
+      {"ets.position.project", company},
   };
 }
 
@@ -96,8 +112,8 @@ Result<Genesis> apply_genesis(std::string_view text) {
   Json g = Json::parse(text, nullptr, false);
   if (g.is_discarded() || !g.is_object()) return bad_genesis("genesis is not a JSON object");
   for (auto it = g.begin(); it != g.end(); ++it) {
-    static const std::set<std::string> known = {"chain_id", "time_ms",     "params",  "orgs",
-                                                "accounts", "instruments", "balances"};
+    static const std::set<std::string> known = {"chain_id", "time_ms",     "params",   "orgs",
+                                                "accounts", "instruments", "balances", "ets"};
     if (!known.contains(it.key())) return bad_genesis("unknown genesis field '" + it.key() + "'");
   }
   if (!g.contains("chain_id") || !g["chain_id"].is_string() ||
@@ -180,6 +196,34 @@ Result<Genesis> apply_genesis(std::string_view text) {
     if (!inst) return bad_genesis("balances: unknown instrument");
     if (auto s = apply_as(st, out.params, "holdings.issue", inst->issuer, "regulator", body); !s)
       return bad_genesis("balance: " + s.error().message);
+  }
+  // "ets": {"params": {...}?, "txs": [{"type", "body"}]?}: K-ETS parameters replacing fields of
+  // the defaults (core/ets.h), then regulator-only ets.* txs (plans, designations, allocation
+  // orders, certifications, prices) applied in order through their handlers, sent by "genesis".
+  if (g.contains("ets")) {
+    const Json& e = g["ets"];
+    if (!e.is_object()) return bad_genesis("ets must be an object {params?, txs?}");
+    for (auto it = e.begin(); it != e.end(); ++it)
+      if (it.key() != "params" && it.key() != "txs")
+        return bad_genesis("unknown ets field '" + it.key() + "'");
+    if (e.contains("params"))
+      if (auto s = ets_genesis_params(st, e["params"]); !s)
+        return bad_genesis("ets.params: " + s.error().message);
+    const Json txs = e.value("txs", Json::array());
+    if (!txs.is_array()) return bad_genesis("ets.txs must be a list of {type, body}");
+    const auto perms = default_permissions();
+    for (const auto& t : txs) {
+      if (!t.is_object() || t.size() != 2 || !t.contains("type") || !t["type"].is_string() ||
+          !t.contains("body") || !t["body"].is_object())
+        return bad_genesis("ets.txs: entries are {type, body}");
+      std::string type = t["type"];
+      auto p = perms.find(type);
+      if (!type.starts_with("ets.") || p == perms.end() ||
+          p->second != std::set<std::string>{"regulator"})
+        return bad_genesis("ets.txs: '" + type + "' is not a regulator ets.* tx");
+      if (auto s = apply_as(st, out.params, type, "genesis", "regulator", t["body"]); !s)
+        return bad_genesis("ets.txs " + type + ": " + s.error().message);
+    }
   }
   st.put("meta/genesis", out.text);
   out.writes = st.take();

@@ -33,6 +33,12 @@ inline constexpr size_t id_chars_max = 64;
 inline constexpr size_t text_chars_max = 256;
 // Quantities are integers; one amount is at most 2^62 so sums of two never overflow int64.
 inline constexpr uint64_t amount_max = uint64_t{1} << 62;
+// ETS allocation order entries ([account, amount] pairs) in one tx: 2,000. The order is
+// checked whole before any unit moves (a set of the accounts: ~2,000 x ~100 B), and 1,000
+// companies with ids up to ~40 characters fit in one tx of tx_bytes_max.
+inline constexpr size_t allocation_entries_max = 2'000;
+// Installations listed in one ETS designation: 1,000 x ~400 B of parsed JSON per designation.
+inline constexpr size_t ets_installations_max = 1'000;
 // Keys per account, blocks per range query, history rows per page, SSE subscribers.
 inline constexpr size_t account_keys_max = 16;
 inline constexpr size_t range_blocks_max = 1'000;

@@ -51,5 +51,7 @@ void add_query(CLI::App& app);
 void add_proof(CLI::App& app);
 void add_verify(CLI::App& app);
 void add_backup(CLI::App& app);
+// tanso ets import|preview (cmd_ets.cpp); joins an existing `ets` group if one was added.
+void add_ets_import(CLI::App& app);
 
 }  // namespace tanso::cli

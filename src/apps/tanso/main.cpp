@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_proof(app);
   add_verify(app);
   add_backup(app);
+  add_ets_import(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
