@@ -307,6 +307,9 @@ CheckedJson parse_json_checked(std::string_view text, size_t depth_max) {
   CheckedJson out;
   // The library stops at a NUL byte as if the input ended there, so "{...}\0junk" would pass.
   if (text.find('\0') != std::string_view::npos) return out;
+  // It also skips a leading UTF-8 byte order mark, which RFC 8259 forbids senders to add: other
+  // parsers (and the batch scanner) refuse it, so the node does too.
+  if (text.starts_with("\xEF\xBB\xBF")) return out;
   // Keys read in each open object; at its end, fewer members than keys means a repeat (the
   // parser kept only one of them). No allocation beyond this small stack.
   std::vector<uint32_t> keys;

@@ -18,7 +18,8 @@ std::optional<nlohmann::json> parse_json_fast(std::string_view text, size_t dept
 // The library's parser with the two guards the strict decoders need: nesting of depth_max
 // containers or more, and a key repeated within an object (which the library would resolve
 // silently, last one wins, where other clients keep the first or refuse). `valid` is false for
-// text that is not JSON (including any NUL byte, where the library would stop reading).
+// text that is not JSON (including any NUL byte, where the library would stop reading, and a
+// leading byte order mark, which the library would skip).
 struct CheckedJson {
   nlohmann::json value;
   bool valid = false;

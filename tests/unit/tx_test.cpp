@@ -329,6 +329,15 @@ TEST_F(TxTest, NulBytesAreRefusedNotTreatedAsEndOfInput) {
   EXPECT_EQ(code_of_text(signed_by(payload, 1)), "tx.malformed");
 }
 
+TEST_F(TxTest, ByteOrderMarksAreRefused) {
+  // Found by fuzz_tx_decode: the JSON library skips a leading UTF-8 BOM, so a single submit
+  // accepted an envelope that the batch path (and other parsers) refuse.
+  const std::string bom = "\xEF\xBB\xBF";
+  std::string env = signed_by(payload_text(transfer()), 1);
+  EXPECT_EQ(code_of_text(bom + env), "request.malformed_json");
+  EXPECT_EQ(code_of_text(signed_by(bom + payload_text(transfer()), 1)), "tx.malformed");
+}
+
 TEST_F(TxTest, ParsedOverloadMatchesTextOverload) {
   std::string env = signed_by(payload_text(transfer()), 2);
   auto a = decode_tx(env);
