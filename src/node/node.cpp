@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 
@@ -356,12 +357,28 @@ BlockEvents block_events(const BlockHeader& h, const std::vector<Receipt>& recei
   BlockEvents ev;
   ev.height = h.height;
   ev.block_json = header_json(h).dump();
-  for (size_t i = 0; i < receipts.size(); ++i)
-    ev.receipt_jsons.push_back(Json({{"tx_id", to_hex(receipts[i].tx_id)},
-                                     {"height", h.height},
-                                     {"index", i},
-                                     {"code", receipts[i].code}})
-                                   .dump());
+  // Written directly (one per tx, every block): the same text the JSON encoder gives (keys in
+  // its sorted order). Receipt codes are stable identifiers: nothing to escape.
+  ev.receipt_jsons.reserve(receipts.size());
+  const std::string height = std::to_string(h.height);
+  for (size_t i = 0; i < receipts.size(); ++i) {
+    const std::string& code = receipts[i].code;
+    if (!std::all_of(code.begin(), code.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+        })) {
+      ev.receipt_jsons.push_back(Json({{"tx_id", to_hex(receipts[i].tx_id)},
+                                       {"height", h.height},
+                                       {"index", i},
+                                       {"code", code}})
+                                     .dump());
+      continue;
+    }
+    std::string& e = ev.receipt_jsons.emplace_back();
+    e.reserve(128);
+    e.append("{\"code\":\"").append(receipts[i].code).append("\",\"height\":").append(height);
+    e.append(",\"index\":").append(std::to_string(i)).append(",\"tx_id\":\"");
+    e.append(to_hex(receipts[i].tx_id)).append("\"}");
+  }
   return ev;
 }
 
