@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Seeds a fresh demo chain with some activity (only when it is still at height 0): the regulator
-# creates a carbon-points instrument, the bank moves cash, companies pay each other.
+# creates a carbon-points instrument, the bank moves cash, companies pay each other; in the
+# emissions-trading registry (allocated in genesis) daehan-cement surrenders its 2026 KAU and
+# nuri-power records its projected 2026 emissions.
 set -euo pipefail
 LISTEN=$1
 DEMO=$2
@@ -18,4 +20,6 @@ $T tx send -k "$DEMO/keys/nuri-power.json" --type holdings.transfer \
   --body '{"instrument":"KRW","to":"krx","amount":"1000000"}' >/dev/null
 $T tx send -k "$DEMO/keys/goyang-city.json" --type holdings.issue \
   --body '{"instrument":"GOYANG-PT","to":"goyang-city","amount":"100000"}' >/dev/null
+$T ets surrender -k "$DEMO/keys/daehan-cement.json" --year 2026 --kau 780,000 >/dev/null
+$T ets project -k "$DEMO/keys/nuri-power.json" --year 2026 --tco2e 2,250,000 >/dev/null
 echo "demo activity committed"

@@ -32,6 +32,11 @@ cat <<MSG
             --body '{"instrument":"KRW","to":"daehan-cement","amount":"1000"}'
         $BIN/tanso verify --data-dir $DEMO/data
 
+  ETS:  $BIN/tanso --node $LISTEN ets position --year 2026 -k $DEMO/keys/hanbit-steel.json
+        $BIN/tanso --node $LISTEN ets surrender --year 2026 --kau 1207854 --kcu 42146 \
+            -k $DEMO/keys/hanbit-steel.json
+        $BIN/tanso --node $LISTEN ets compliance --year 2026 -k $DEMO/keys/regulator-officer1.json
+
   Ctrl-C stops the node.
 MSG
 wait $NODE

@@ -31,6 +31,7 @@ struct CommandRunner {
 CommandRunner setup_ledger_command(CLI::App& app);    // ledger.cpp
 CommandRunner setup_verify_command(CLI::App& app);    // verify_ceiling.cpp
 CommandRunner setup_postgres_command(CLI::App& app);  // postgres.cpp
+CommandRunner setup_ets_command(CLI::App& app);       // ets.cpp
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitErrors = 1;

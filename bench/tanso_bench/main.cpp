@@ -17,6 +17,7 @@ constexpr Setup kCommands[] = {
     setup_ledger_command,
     setup_verify_command,
     setup_postgres_command,
+    setup_ets_command,
 };
 
 }  // namespace
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
       "            PostgreSQL 15 pgbench (TPC-B) on the same machine\n"
       "  verify    only the Ed25519 verification ceiling\n"
       "  postgres  only the pgbench TPC-B reference\n"
+      "  ets       the emissions-trading registry: one allocation order for 1,000 companies,\n"
+      "            then ets.surrender against holdings.transfer throughput in the same run\n"
       "\n"
       "Progress goes to stderr; with --json the last line on stdout is one JSON object.\n"
       "Exit codes: 0 measured (even if targets are missed), 1 errors during the run, 2 the node\n"

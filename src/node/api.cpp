@@ -12,6 +12,7 @@
 #include "core/json_scan.h"
 #include "core/limits.h"
 #include "core/merkle.h"
+#include "node/api_ets.h"
 #include "node/read_auth.h"
 
 namespace tanso {
@@ -319,12 +320,12 @@ Response checkpoint(Node& node, const Request& req, const std::optional<Reader>&
   return json_response({{"dir", it->second}, {"height_at_least", h}});
 }
 
-bool send_block(http::EventSink& sink, const BlockEvents& e) {
+bool send_block(Node& node, http::EventSink& sink, const BlockEvents& e) {
   std::string id = std::to_string(e.height);
   if (!sink.send("block", e.block_json, id)) return false;
   for (const auto& r : e.receipt_jsons)
     if (!sink.send("receipt", r, id)) return false;
-  return true;
+  return send_ets_events(node, sink, e.height, id, e.block_json);  // node/api_ets.cpp
 }
 
 void events(Node& node, const Request& req, http::EventSink& sink) {
@@ -340,7 +341,7 @@ void events(Node& node, const Request& req, http::EventSink& sink) {
     if (first != 0 && after + 1 >= first) break;
     auto blk = node.store().block(after + 1);
     auto rcs = node.store().receipts(after + 1);
-    if (!blk || !rcs || !send_block(sink, block_events(blk->header, *rcs))) break;
+    if (!blk || !rcs || !send_block(node, sink, block_events(blk->header, *rcs))) break;
     ++after;
   }
   while (sink.open()) {
@@ -351,7 +352,7 @@ void events(Node& node, const Request& req, http::EventSink& sink) {
     }
     bool ok = true;
     for (const auto& e : evs) {
-      if (!(ok = send_block(sink, e))) break;
+      if (!(ok = send_block(node, sink, e))) break;
       after = e.height;
     }
     if (!ok) break;
@@ -427,6 +428,7 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
           counted([&](const Request& r, const std::optional<Reader>& rd) {
             return checkpoint(node, r, rd);
           }));
+  register_ets_api(s, node, [&](ReadHandler h) -> http::Handler { return counted(std::move(h)); });
   s.route("GET", "/v1/openapi.json", [](const Request&) {
     Response r;
     r.body = std::string(openapi_document());

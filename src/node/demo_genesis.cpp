@@ -2,11 +2,19 @@
 #include "node/demo_genesis.h"
 
 #include <filesystem>
+#include <optional>
+#include <vector>
 
 #include "core/tx.h"
+#include "ets/allocation.h"
+#include "ets/history.h"
 #include "node/keyfile.h"
 
 namespace tanso {
+
+// The sample disclosure files of samples/ets, embedded at build time (ets_samples.cpp, made by
+// cmake/embed_ets_samples.cmake): "ngms_2018.csv", "etrs_2018.tsv", "companies.json".
+std::string_view demo_ets_sample(std::string_view name);
 
 namespace {
 
@@ -47,6 +55,107 @@ Result<Json> regulator(Builder& b, unsigned officers, unsigned threshold) {
   return Json{{"account", "regulator"}, {"org", "moe"}, {"keys", keys}, {"threshold", threshold}};
 }
 
+// The demo's emissions trading (DOMAIN.md §2), applied in genesis: the 2026 plan, the four demo
+// companies designated with their installations, the 2026 allocation order computed from the
+// sample NGMS/ETRS files exactly as `tanso ets preview` does (samples/ets/README.md: base years
+// 2017-2019, adjustment 0.97, 3 % auction share, cap 6,000,000), certified 2026 emissions of
+// three companies, the 2026 average price and KCU for hanbit-steel. A user can surrender at once
+// and read a position and a compliance status (README "Try the ETS").
+constexpr uint32_t kDemoEtsYear = 2026;
+
+Result<Json> demo_ets() {
+  using namespace tanso::ets;
+  std::vector<EmissionRecord> history;
+  for (const char* f : {"ngms_2018.csv", "etrs_2018.tsv"}) {
+    ImportReport rep = import_history(demo_ets_sample(f));
+    if (rep.refused || rep.records.empty())
+      return err("genesis.invalid", std::string("the embedded sample ") + f + " does not import");
+    history.insert(history.end(), rep.records.begin(), rep.records.end());
+  }
+  Json cj = Json::parse(std::string(demo_ets_sample("companies.json")), nullptr, false);
+  auto companies = companies_from_json(cj);
+  if (!companies) return companies.error();
+  AllocationSettings s;
+  s.year = kDemoEtsYear;
+  s.base_year_first = 2017;
+  s.base_year_last = 2019;
+  s.adjustment_ppm = 970'000;
+  s.auction_share_ppm = 30'000;
+  s.cap_t = 6'000'000;
+  auto preview = preview_allocation(history, *companies, s);
+  if (!preview) return preview.error();
+  auto order = allocation_order_body(*preview, "kau-2026-initial");
+  if (!order) return order.error();
+
+  struct Site {
+    const char *id, *name;
+    uint64_t annual_t;
+  };
+  struct Covered {
+    const char* account;
+    std::vector<Site> sites;
+    std::optional<uint64_t> certified_2026;
+  };
+  // Invented installations (their annual figures sum to about the company's base average) and
+  // 2026 emissions: hanbit-steel needs 42,146 t beyond its free allocation (its KCU cover it,
+  // within the 5 % offset cap), daehan-cement has a surplus to bank, seoul-petrochem is short,
+  // nuri-power is not certified yet (its position uses a projection once it records one).
+  const Covered covered[] = {
+      {"hanbit-steel",
+       {{"hanbit-pohang", "Pohang steelworks", 1'040'000},
+        {"hanbit-dangjin", "Dangjin electric-arc furnace plant", 243'000}},
+       1'250'000},
+      {"daehan-cement", {{"daehan-danyang", "Danyang cement plant", 844'000}}, 780'000},
+      {"seoul-petrochem", {{"seoul-ulsan", "Ulsan naphtha cracker", 605'000}}, 600'000},
+      {"nuri-power",
+       {{"nuri-boryeong", "Boryeong coal-fired power plant", 1'480'000},
+        {"nuri-incheon", "Incheon LNG combined-cycle plant", 680'000}},
+       std::nullopt},
+  };
+  Json txs = Json::array();
+  txs.push_back({{"type", "ets.plan.set"},
+                 {"body", {{"year", kDemoEtsYear}, {"cap", "6000000"}, {"auction", "180000"}}}});
+  for (const auto& c : covered) {
+    const CompanyAllocation* a = nullptr;
+    for (const auto& x : preview->companies)
+      if (x.account == c.account) a = &x;
+    if (!a) return err("genesis.invalid", std::string(c.account) + " is not in companies.json");
+    std::string label = a->name, sector;
+    for (const auto& j : cj["companies"])
+      if (j.value("account", "") == c.account) label = j.value("label", a->name);
+    for (const auto& r : history)
+      if (r.company_name == a->name && !r.sector.empty()) sector = r.sector;
+    Json inst = Json::array();
+    for (const auto& site : c.sites)
+      inst.push_back(
+          {{"id", site.id}, {"name", site.name}, {"annual_tco2e", std::to_string(site.annual_t)}});
+    txs.push_back({{"type", "ets.designate"},
+                   {"body",
+                    {{"company", c.account},
+                     {"name", label},
+                     {"sector", sector},
+                     {"from_year", 2021},
+                     {"installations", inst},
+                     {"annual_tco2e", std::to_string(a->base_average_t)}}}});
+  }
+  txs.push_back({{"type", "ets.allocation.order"}, {"body", *order}});
+  for (const auto& c : covered)
+    if (c.certified_2026)
+      txs.push_back({{"type", "ets.emissions.certify"},
+                     {"body",
+                      {{"company", c.account},
+                       {"year", kDemoEtsYear},
+                       {"tco2e", std::to_string(*c.certified_2026)}}}});
+  txs.push_back(
+      {{"type", "ets.price.set"}, {"body", {{"year", kDemoEtsYear}, {"avg_price_krw", "9000"}}}});
+  txs.push_back({{"type", "ets.kcu.issue"},
+                 {"body",
+                  {{"to", "hanbit-steel"},
+                   {"amount", "50000"},
+                   {"memo", "demo: KOC of an invented cookstove project, converted to KCU"}}}});
+  return Json{{"txs", txs}};
+}
+
 }  // namespace
 
 Result<std::string> make_minimal_genesis(const std::string& chain_id, const std::string& keys_dir,
@@ -69,9 +178,11 @@ Result<std::string> make_demo_genesis(const std::string& chain_id, const std::st
   Builder b{keys_dir};
   auto reg = regulator(b, 3, 1);
   if (!reg) return reg.error();
-  // Changing the rules of the network takes two of the three officers.
-  (*reg)["type_thresholds"] = {
-      {"governance.permissions.set", 2}, {"identity.org.register", 2}, {"identity.policy.set", 2}};
+  // Changing the rules of the network, and issuing allowances, takes two of the three officers.
+  (*reg)["type_thresholds"] = {{"governance.permissions.set", 2},
+                               {"identity.org.register", 2},
+                               {"identity.policy.set", 2},
+                               {"ets.allocation.order", 2}};
   b.accounts.push_back(*reg);
   struct Actor {
     const char *id, *name, *role;
@@ -97,8 +208,15 @@ Result<std::string> make_demo_genesis(const std::string& chain_id, const std::st
   Json balances = Json::array();
   for (const char* c : {"hanbit-steel", "daehan-cement", "seoul-petrochem", "nuri-power", "krx"})
     balances.push_back({{"account", c}, {"instrument", "KRW"}, {"amount", "5000000000"}});
-  Json g = {{"chain_id", chain_id},   {"time_ms", time_ms},         {"orgs", b.orgs},
-            {"accounts", b.accounts}, {"instruments", instruments}, {"balances", balances}};
+  auto ets = demo_ets();
+  if (!ets) return ets.error();
+  Json g = {{"chain_id", chain_id},
+            {"time_ms", time_ms},
+            {"orgs", b.orgs},
+            {"accounts", b.accounts},
+            {"instruments", instruments},
+            {"balances", balances},
+            {"ets", *ets}};
   return g.dump(2);
 }
 

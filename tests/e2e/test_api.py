@@ -246,7 +246,10 @@ class ApiTest(E2ETest):
 
         r = self.node.get(hold, self.read_headers(self.hanbit, hold))
         self.assertEqual(r.json["account"], "hanbit-steel")
-        self.assertEqual(r.json["holdings"], [{"instrument": "KRW", "amount": "4999999800"}])
+        # Besides KRW, the demo's ETS allowances (genesis "ets": KAU-2026, and KCU for hanbit).
+        self.assertEqual(r.json["holdings"], [{"instrument": "KAU-2026", "amount": "1207854"},
+                                              {"instrument": "KCU", "amount": "50000"},
+                                              {"instrument": "KRW", "amount": "4999999800"}])
         r = self.node.get(hist, self.read_headers(self.hanbit, hist))
         rows = r.json["rows"]
         self.assertEqual([x["tx_id"] for x in rows], [res[1]["tx_id"], res[0]["tx_id"]],
@@ -264,12 +267,14 @@ class ApiTest(E2ETest):
         # The recipient's org sees its side.
         dh = "/v1/accounts/daehan-cement/holdings"
         r = self.node.get(dh, self.read_headers(self.demo.key("daehan-cement"), dh))
-        self.assertEqual(r.json["holdings"], [{"instrument": "KRW", "amount": "5000000200"}])
+        self.assertEqual(r.json["holdings"], [{"instrument": "KAU-2026", "amount": "794542"},
+                                              {"instrument": "KRW", "amount": "5000000200"}])
         # The CLI signs reads with --key.
         c = e2e.tanso("query", "holdings", "hanbit-steel", "--key", self.hanbit.path,
                       node=self.node)
         self.assertEqual(c.returncode, 0, c.stderr)
-        self.assertEqual(json.loads(c.stdout)["holdings"][0]["amount"], "4999999800")
+        self.assertEqual(json.loads(c.stdout)["holdings"][-1], {"instrument": "KRW",
+                                                                "amount": "4999999800"})
         c = e2e.tanso("query", "history", "hanbit-steel", "--key", self.hanbit.path,
                       "--limit", 1, node=self.node)
         self.assertEqual(c.returncode, 0, c.stderr)
@@ -295,10 +300,15 @@ class ApiTest(E2ETest):
         self.assertEqual(by_id["moe"], "regulator")
         self.assertEqual(by_id["hanbit-steel"], "company")
         self.assertEqual(len(by_id), 11)
-        inst = self.node.get("/v1/instruments").json["instruments"]
-        self.assertEqual(inst, [{"instrument": "KRW", "issuer": "settle-bank",
-                                 "name": "Korean won (settlement cash)", "unit": "KRW",
-                                 "supply": "25000000000"}])
+        inst = {i["instrument"]: i for i in self.node.get("/v1/instruments").json["instruments"]}
+        self.assertEqual(inst["KRW"], {"instrument": "KRW", "issuer": "settle-bank",
+                                       "name": "Korean won (settlement cash)", "unit": "KRW",
+                                       "supply": "25000000000"})
+        # The demo's emissions trading (genesis "ets"): the 2026 allocation order issued the free
+        # allocation of samples/ets/README.md, and hanbit-steel holds 50,000 KCU.
+        self.assertEqual(sorted(inst), ["KAU-2026", "KCU", "KRW"])
+        self.assertEqual(inst["KAU-2026"]["supply"], "4605026")
+        self.assertEqual(inst["KCU"]["supply"], "50000")
         st = self.node.get("/v1/status")
         self.assertEqual(st.status, 200)
         for k in ("chain_id", "height", "head_hash", "state_root", "pending_txs", "node_key",

@@ -241,15 +241,17 @@ class CliTest(E2ETest):
         self.assertEqual(len(q("blocks", "--from", 0, "--to", h)["blocks"]), h + 1)
         self.assertEqual(len(q("blocks", "--from", h)["blocks"]), 1)
         self.assertEqual(q("account", "nuri-power")["nonce"], 1)
-        self.assertEqual(q("holdings", "nuri-power", "--key", k.path)["holdings"][0]["amount"],
-                         "4999999995")
+        self.assertEqual(q("holdings", "nuri-power", "--key", k.path)["holdings"],
+                         [{"instrument": "KAU-2026", "amount": "2032601"},  # the demo's ETS
+                          {"instrument": "KRW", "amount": "4999999995"}])
         self.assertEqual(q("holdings", "nuri-power", "-k", demo.officer(3).path)["account"],
                          "nuri-power")
         self.assertEqual(len(q("history", "nuri-power", "--key", k.path)["rows"]), 1)
         self.assertEqual(q("history", "krx", "--key", demo.key("krx").path, "--before", h)["rows"],
                          [])
         self.assertTrue(q("orgs")["orgs"])
-        self.assertEqual(q("instruments")["instruments"][0]["instrument"], "KRW")
+        self.assertEqual(sorted(i["instrument"] for i in q("instruments")["instruments"]),
+                         ["KAU-2026", "KCU", "KRW"])  # KRW, and the demo's ETS units
         self.assertEqual(q("genesis")["chain_id"], demo.chain)
         self.assertEqual(q("/v1/accounts/krx")["role"], "exchange")
         m = self.ok(tanso("query", "/metrics", node=node))

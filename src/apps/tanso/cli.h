@@ -44,6 +44,19 @@ void fail_on_api_error(const http::Response& r);
 // Prints "\r[=====>    ] 42% label" to stderr when it is a terminal or `force`.
 void progress(uint64_t done, uint64_t total, const std::string& label);
 
+// Transactions (cmd_tx.cpp), shared by the commands that build their own bodies.
+struct BuildArgs {
+  std::string from, type, body = "{}", chain;  // body: JSON text, or @file
+  std::string nonce = "auto", expires = "+1000";
+};
+// The payload text; chain, nonce ("auto") and expiry ("+N") are asked from the node.
+std::string build_payload(const BuildArgs& a);
+// An envelope of `payload` signed by every key file.
+std::string sign_payload(const std::string& payload, const std::vector<std::string>& key_files);
+// POST /v1/txs (waiting for the block unless !wait), prints the answer; a tx refused at
+// admission or rejected in its block fails with kRefused.
+int submit(const std::string& envelope, bool wait);
+
 void add_keygen(CLI::App& app);
 void add_genesis(CLI::App& app);
 void add_tx(CLI::App& app);
@@ -53,5 +66,11 @@ void add_verify(CLI::App& app);
 void add_backup(CLI::App& app);
 // tanso ets import|preview (cmd_ets.cpp); joins an existing `ets` group if one was added.
 void add_ets_import(CLI::App& app);
+// tanso ets plan|designate|allocate|...|position (cmd_ets_tx.cpp): registry txs and reports.
+void add_ets_registry(CLI::App& app);
+// Terminal columns of UTF-8 text (Hangul and CJK count two), for aligned tables.
+size_t display_width(std::string_view s);
+// The `ets` command group, created by whichever of the two adds first.
+CLI::App* ets_group(CLI::App& app);
 
 }  // namespace tanso::cli

@@ -12,10 +12,6 @@
 
 namespace tanso::cli {
 
-namespace {
-
-using namespace tanso::ets;
-
 // Terminal columns of UTF-8 text: Hangul and CJK take two, everything else one.
 size_t display_width(std::string_view s) {
   size_t w = 0;
@@ -42,6 +38,10 @@ size_t display_width(std::string_view s) {
   }
   return w;
 }
+
+namespace {
+
+using namespace tanso::ets;
 
 // Rows of cells printed with aligned columns; numeric columns right-aligned.
 void print_table(const std::vector<std::string>& head, const std::vector<bool>& right,
@@ -296,16 +296,19 @@ void run_preview(const PreviewArgs& a, const ImportArgs& ia) {
   }
 }
 
+}  // namespace
+
 // The `ets` command group, shared with the registry commands: created by whichever adds first.
 CLI::App* ets_group(CLI::App& app) {
   auto found = app.get_subcommands([](CLI::App* s) { return s->get_name() == "ets"; });
   if (!found.empty()) return found.front();
-  auto* ets = app.add_subcommand("ets", "Emissions trading (K-ETS): import, allocation preview");
+  auto* ets = app.add_subcommand(
+      "ets",
+      "Emissions trading (K-ETS): CSV import and allocation preview (local files), registry "
+      "transactions of the regulator and the companies, and reports");
   ets->require_subcommand(1);
   return ets;
 }
-
-}  // namespace
 
 void add_ets_import(CLI::App& app) {
   CLI::App* ets = ets_group(app);

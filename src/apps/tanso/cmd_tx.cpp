@@ -9,17 +9,14 @@ namespace tanso::cli {
 
 namespace {
 
-struct BuildArgs {
-  std::string from, type, body = "{}", chain;
-  std::string nonce = "auto", expires = "+1000";
-};
-
 Json body_json(const std::string& body) {
   std::string text = body.starts_with("@") ? read_text(body.substr(1)) : body;
   Json j = parse_json_or_fail(text, "--body");
   if (!j.is_object()) fail(kUsage, "--body must be a JSON object");
   return j;
 }
+
+}  // namespace
 
 // Fills chain, nonce and expiry from the node when asked ("auto", "+N").
 std::string build_payload(const BuildArgs& a) {
@@ -73,6 +70,8 @@ int submit(const std::string& envelope, bool wait) {
                        j.value("code", "") + ": " + j.value("message", ""));
   return kOk;
 }
+
+namespace {
 
 void add_build_options(CLI::App* c, BuildArgs& a) {
   c->add_option("--from", a.from, "Sending account (default: the first key file's account)");

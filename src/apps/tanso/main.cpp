@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_verify(app);
   add_backup(app);
   add_ets_import(app);
+  add_ets_registry(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
