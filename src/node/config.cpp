@@ -29,7 +29,8 @@ std::span<const ConfigKey> config_keys() {
       {"verify_threads", "Signature verification threads (0: one per core)",
        &Config::verify_threads},
       {"state_every_blocks",
-       "Write the state to disk every this many blocks (a crash replays at most this many)",
+       "Write the state to disk every this many blocks (default 1; a crash replays at most "
+       "this many)",
        &Config::state_every_blocks},
   };
   return kKeys;

@@ -3,8 +3,9 @@
 // memory (unit tests). Restart recovers to the last committed block.
 //
 // The state may lag the blocks: the RocksDB store writes the state's changes every N blocks
-// (state_every_blocks; merged, so a key changed in many blocks is written once) in the batch of
-// the block that ends the interval, and records that height as the state height. After a crash
+// (state_every_blocks; merged, so a key changed in many blocks is written once) from a writer
+// thread, once the block that ends the interval is committed, and records that block's height
+// as the state height in the same batch (N = 1: in every block's own batch). After a crash
 // the state is as of that height and the blocks after it are replayed by re-execution
 // (Node::open), which the state roots in their headers check. A clean close writes the rest.
 //

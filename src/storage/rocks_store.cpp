@@ -25,9 +25,12 @@
 #include <array>
 #include <atomic>
 #include <cassert>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "core/limits.h"
@@ -216,8 +219,17 @@ class RocksStore final : public ChainStore {
         read_only_(read_only),
         state_every_(std::max<uint32_t>(state_every_blocks, 1)) {
     assert(handles_.size() == kCfCount);
+    if (!read_only_ && state_every_ > 1) writer_ = std::thread([this] { state_writer(); });
   }
   ~RocksStore() override {
+    if (writer_.joinable()) {
+      {
+        std::lock_guard lock(writer_mu_);
+        stopping_ = true;
+      }
+      writer_cv_.notify_all();
+      writer_.join();
+    }
     write_pending_state();  // a clean close leaves nothing to replay
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();  // nothing to report to: every commit already reached the WAL
@@ -255,9 +267,14 @@ class RocksStore final : public ChainStore {
     for (const auto& [k, v] : writes) pending_.insert_or_assign(k, v);
     ++pending_blocks_;
   }
-  // Adds the pending state writes and the state height to `batch`.
-  rocksdb::Status put_pending(rocksdb::WriteBatch& batch, const std::string& height_key);
+  // Adds state writes and the state height to `batch`.
+  rocksdb::Status put_state(rocksdb::WriteBatch& batch, const WriteSet& ws,
+                            const std::string& height_key);
   void write_pending_state();
+  // With state_every_ > 1 the state is written by this thread, off the commit path: a block's
+  // commit never waits for the (larger) state batch. It takes one hand-off at a time.
+  void state_writer();
+  void hand_off(uint64_t height);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Cf, owned
@@ -268,11 +285,59 @@ class RocksStore final : public ChainStore {
   std::atomic<uint64_t> next_height_{0};  // last committed height + 1; 0 = empty store
   WriteSet pending_;                      // state writes since the state height (commit_mu_)
   uint32_t pending_blocks_ = 0;
+  // The state writer's hand-off (writer_mu_): one batch of state writes and its height at a time;
+  // writes it could not store come back through unwritten_ (older than pending_).
+  std::mutex writer_mu_;
+  std::condition_variable writer_cv_;
+  std::optional<std::pair<WriteSet, uint64_t>> handoff_;
+  bool writer_busy_ = false;
+  bool stopping_ = false;
+  WriteSet unwritten_;
+  std::thread writer_;
 };
 
-rocksdb::Status RocksStore::put_pending(rocksdb::WriteBatch& batch, const std::string& height_key) {
+void RocksStore::state_writer() {
+  std::unique_lock lock(writer_mu_);
+  for (;;) {
+    writer_cv_.wait(lock, [&] { return handoff_.has_value() || stopping_; });
+    if (!handoff_) return;
+    auto [ws, height] = std::move(*handoff_);
+    handoff_.reset();
+    writer_busy_ = true;
+    lock.unlock();
+    rocksdb::WriteBatch batch;
+    // Not synced: the WAL is sequential, so this batch is durable with the next block's synced
+    // commit, and never before the blocks it covers. Lost in a crash, it is replayed.
+    rocksdb::Status s = put_state(batch, ws, height_key(height));
+    if (s.ok()) s = db_->Write(rocksdb::WriteOptions(), &batch);
+    lock.lock();
+    if (!s.ok())
+      for (auto& [k, v] : ws) unwritten_.try_emplace(k, std::move(v));  // newer ones stay
+    writer_busy_ = false;
+    writer_cv_.notify_all();
+  }
+}
+
+void RocksStore::hand_off(uint64_t height) {
+  std::unique_lock lock(writer_mu_);
+  // While a state write is in flight, keep merging; only when the staging map is full, wait for
+  // it (two writes in flight could land out of order and pair old values with a newer height).
+  if (handoff_ || writer_busy_) {
+    if (pending_.size() < kPendingStateKeysMax) return;
+    writer_cv_.wait(lock, [&] { return !handoff_ && !writer_busy_; });
+  }
+  for (auto& [k, v] : unwritten_) pending_.try_emplace(k, std::move(v));
+  unwritten_.clear();
+  handoff_.emplace(std::move(pending_), height);
+  pending_ = WriteSet();
+  pending_blocks_ = 0;
+  writer_cv_.notify_all();
+}
+
+rocksdb::Status RocksStore::put_state(rocksdb::WriteBatch& batch, const WriteSet& ws,
+                                      const std::string& height_key) {
   rocksdb::Status s;
-  for (const auto& [k, v] : pending_) {
+  for (const auto& [k, v] : ws) {
     s = v ? batch.Put(cf(kState), k, *v) : batch.Delete(cf(kState), k);
     if (!s.ok()) return s;
   }
@@ -282,11 +347,13 @@ rocksdb::Status RocksStore::put_pending(rocksdb::WriteBatch& batch, const std::s
 void RocksStore::write_pending_state() {
   std::lock_guard lock(commit_mu_);
   const uint64_t next = next_height_.load(std::memory_order_acquire);
+  for (auto& [k, v] : unwritten_) pending_.try_emplace(k, std::move(v));  // writer stopped
+  unwritten_.clear();
   if (read_only_ || pending_.empty() || next == 0) return;
   rocksdb::WriteBatch batch;
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  rocksdb::Status s = put_pending(batch, height_key(next - 1));
+  rocksdb::Status s = put_state(batch, pending_, height_key(next - 1));
   if (s.ok()) s = db_->Write(wo, &batch);
   // Nothing is lost if this fails: the next open replays the blocks above the state height.
   if (s.ok()) {
@@ -376,12 +443,14 @@ Status RocksStore::commit(const Block& block, const std::vector<Receipt>& receip
   std::sort(history.begin(), history.end());
   for (const auto& [id, loc] : txidx) put(kTxIdx, slice(id), loc);
   for (const auto& key : history) put(kHistory, key, rocksdb::Slice());
-  // The state goes with the genesis block (replay starts from it), then every state_every_
-  // blocks, or earlier when the staging map is full.
+  // The state goes with the genesis block (replay starts from it) and, with state_every_ = 1,
+  // with every block; otherwise the state writer takes it every state_every_ blocks (or earlier
+  // when the staging map is full) once this block is committed.
   stage(writes);
-  const bool write_state =
+  const bool due =
       h == 0 || pending_blocks_ >= state_every_ || pending_.size() >= kPendingStateKeysMax;
-  if (write_state && s.ok()) s = put_pending(batch, hk);
+  const bool write_state = due && (h == 0 || !writer_.joinable());
+  if (write_state && s.ok()) s = put_state(batch, pending_, hk);
   put(kMeta, kLastHeightKey, hk);
   if (!s.ok()) return rocks_error("storage.write_failed", "build batch", s);
 
@@ -393,6 +462,8 @@ Status RocksStore::commit(const Block& block, const std::vector<Receipt>& receip
   if (write_state) {
     pending_.clear();
     pending_blocks_ = 0;
+  } else if (due) {
+    hand_off(h);
   }
   return ok_status();
 }
