@@ -89,6 +89,8 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"ets.bank", company},
       {"ets.borrow", company},
       {"ets.position.project", company},
+      // MRV (core/mrv_factors.h): the regulator publishes emission factor sets.
+      {"mrv.factors.publish", regulator},
   };
 }
 
@@ -112,8 +114,9 @@ Result<Genesis> apply_genesis(std::string_view text) {
   Json g = Json::parse(text, nullptr, false);
   if (g.is_discarded() || !g.is_object()) return bad_genesis("genesis is not a JSON object");
   for (auto it = g.begin(); it != g.end(); ++it) {
-    static const std::set<std::string> known = {"chain_id", "time_ms",     "params",   "orgs",
-                                                "accounts", "instruments", "balances", "ets"};
+    static const std::set<std::string> known = {"chain_id", "time_ms",  "params",
+                                                "orgs",     "accounts", "instruments",
+                                                "balances", "ets",      "mrv"};
     if (!known.contains(it.key())) return bad_genesis("unknown genesis field '" + it.key() + "'");
   }
   if (!g.contains("chain_id") || !g["chain_id"].is_string() ||
@@ -224,6 +227,20 @@ Result<Genesis> apply_genesis(std::string_view text) {
       if (auto s = apply_as(st, out.params, type, "genesis", "regulator", t["body"]); !s)
         return bad_genesis("ets.txs " + type + ": " + s.error().message);
     }
+  }
+  // "mrv": {"factor_sets": [publish body, ...]?}: emission factor sets (core/mrv_factors.h)
+  // published in order through mrv.factors.publish by "genesis"; without any, the built-in
+  // default set (IPCC 2006, AR5, Korean grid) is the latest.
+  if (g.contains("mrv")) {
+    const Json& m = g["mrv"];
+    if (!m.is_object()) return bad_genesis("mrv must be an object {factor_sets?}");
+    for (auto it = m.begin(); it != m.end(); ++it)
+      if (it.key() != "factor_sets") return bad_genesis("unknown mrv field '" + it.key() + "'");
+    const Json sets = m.value("factor_sets", Json::array());
+    if (!sets.is_array()) return bad_genesis("mrv.factor_sets must be a list of factor sets");
+    for (const auto& fs : sets)
+      if (auto s = apply_as(st, out.params, "mrv.factors.publish", "genesis", "regulator", fs); !s)
+        return bad_genesis("mrv.factor_sets: " + s.error().message);
   }
   st.put("meta/genesis", out.text);
   out.writes = st.take();
