@@ -189,12 +189,15 @@ Status surrender_apply(TxEnv& env) {
 // (ets.obligation_unmet) — and before the deadline of year+1 (after it the units would be of no
 // use). Across a phase boundary only when the params allow it (ets.cross_phase). No volume limit
 // beyond the surplus held (the phase-3 net-sales limit is not modelled).
-Status bank_check(const Json& b) {
-  if (auto s = year_check(b, "ets.bank", {"year", "amount"}); !s) return s;
-  if (auto s = Fields(b, "ets.bank").amount("amount"); !s) return s.error();
-  if (year_of(b) >= kYearMax) return malformed("ets.bank", "no year after body.year");
+// The body of ets.bank and ets.borrow: {year, amount}, with a year after it.
+static Status year_amount_check(const Json& b, std::string_view type) {
+  if (auto s = year_check(b, type, {"year", "amount"}); !s) return s;
+  if (auto s = Fields(b, type).amount("amount"); !s) return s.error();
+  if (year_of(b) >= kYearMax) return malformed(type, "no year after body.year");
   return ok_status();
 }
+
+Status bank_check(const Json& b) { return year_amount_check(b, "ets.bank"); }
 
 Status bank_apply(TxEnv& env) {
   const Json& b = env.tx.payload.body;
@@ -240,12 +243,7 @@ Status bank_apply(TxEnv& env) {
 // (ets.cross_phase). The total borrowed into the year is at most borrow_limit_bp of the
 // obligation: the certified emissions, or, before certification, the year's allocation to the
 // company (the only obligation-sized figure known then) (ets.borrow_limit).
-Status borrow_check(const Json& b) {
-  if (auto s = year_check(b, "ets.borrow", {"year", "amount"}); !s) return s;
-  if (auto s = Fields(b, "ets.borrow").amount("amount"); !s) return s.error();
-  if (year_of(b) >= kYearMax) return malformed("ets.borrow", "no year after body.year");
-  return ok_status();
-}
+Status borrow_check(const Json& b) { return year_amount_check(b, "ets.borrow"); }
 
 Status borrow_apply(TxEnv& env) {
   const Json& b = env.tx.payload.body;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/utf8.h"
+
 namespace tanso {
 
 namespace {
@@ -196,29 +198,11 @@ class FastParser {
   }
   // One UTF-8 sequence starting with a byte >= 0x80 (RFC 3629 ranges), copied as is.
   bool utf8(std::string& s) {
-    auto b = [&](ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
-    unsigned char c = b(0);
-    int n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (end_ - p_ < n + 1) return false;
-    if (b(1) < lo || b(1) > hi) return false;
-    for (int i = 2; i <= n; ++i)
-      if (b(i) < 0x80 || b(i) > 0xBF) return false;
-    s.append(p_, static_cast<size_t>(n) + 1);
-    p_ += n + 1;
+    size_t n = utf8_sequence_length(reinterpret_cast<const unsigned char*>(p_),
+                                    static_cast<size_t>(end_ - p_));
+    if (n < 2) return false;
+    s.append(p_, n);
+    p_ += n;
     return true;
   }
 

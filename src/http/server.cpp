@@ -30,6 +30,7 @@
 #include <system_error>
 #include <thread>
 
+#include "core/utf8.h"
 #include "http/socket_io.h"
 
 namespace tanso::http {
@@ -104,33 +105,6 @@ bool is_field_value(std::string_view s) {
     if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
   }
   return true;
-}
-
-// Length of the valid UTF-8 sequence starting at p (n bytes available), or 0 if invalid
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-size_t utf8_sequence_length(const unsigned char* p, size_t n) {
-  unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (n < len || p[1] < lo || p[1] > hi) return 0;
-  for (size_t i = 2; i < len; ++i) {
-    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-  }
-  return len;
 }
 
 // A JSON string literal (with quotes) for arbitrary bytes.

@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "core/merkle.h"
 #include "node/api_ets.h"
+#include "node/api_util.h"
 #include "node/read_auth.h"
 
 namespace tanso {
@@ -22,14 +23,7 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response json_response(const Json& j, int status = 200) {
-  Response r;
-  r.status = status;
-  r.body = j.dump();
-  return r;
-}
-
-Response error(const Error& e) { return http::error_response(e.http, e.code, e.message); }
+Response error(const Error& e) { return error_answer(e); }
 
 int64_t now_s() {
   using namespace std::chrono;

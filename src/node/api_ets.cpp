@@ -17,6 +17,7 @@
 #include "core/ets.h"
 #include "core/identity.h"
 #include "core/tx.h"
+#include "node/api_util.h"
 
 namespace tanso {
 
@@ -25,14 +26,7 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response json_response(const Json& j, int status = 200) {
-  Response r;
-  r.status = status;
-  r.body = j.dump();
-  return r;
-}
-
-Response error(const Error& e) { return http::error_response(e.http, e.code, e.message); }
+Response error(const Error& e) { return error_answer(e); }
 
 Response forbidden(std::string_view what) {
   return error(err("auth.forbidden",
