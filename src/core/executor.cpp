@@ -91,6 +91,15 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"ets.position.project", company},
       // MRV (core/mrv_factors.h): the regulator publishes emission factor sets.
       {"mrv.factors.publish", regulator},
+      // MRV registry (core/mrv_registry.h): companies register their meters and plans and
+      // submit daily batches; accredited verifiers record calibrations; the regulator approves
+      // plans (and may register or retire a device for a company).
+      {"mrv.device.register", {"company", "regulator"}},
+      {"mrv.device.calibrate", {"verifier"}},
+      {"mrv.device.retire", {"company", "regulator"}},
+      {"mrv.plan.set", company},
+      {"mrv.plan.approve", regulator},
+      {"mrv.batch.submit", company},
   };
 }
 

@@ -38,7 +38,8 @@ Result<Params> Params::from_json(const Json& j) {
 }
 
 const TxHandler* find_handler(std::string_view type) {
-  for (auto mod : {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers()})
+  for (auto mod : {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers(),
+                   mrv_registry_handlers()})
     for (const auto& h : mod)
       if (h.type == type) return &h;
   return nullptr;
@@ -46,7 +47,8 @@ const TxHandler* find_handler(std::string_view type) {
 
 std::vector<std::string_view> handler_types() {
   std::vector<std::string_view> out;
-  for (auto mod : {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers()})
+  for (auto mod : {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers(),
+                   mrv_registry_handlers()})
     for (const auto& h : mod) out.push_back(h.type);
   return out;
 }
