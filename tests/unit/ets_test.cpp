@@ -17,6 +17,7 @@
 #include "core/holdings.h"
 #include "core/identity.h"
 #include "core/limits.h"
+#include "test_keys.h"
 
 namespace tanso {
 namespace {
@@ -28,17 +29,7 @@ uint64_t kst(int y, uint32_t m, uint32_t d) {
   return static_cast<uint64_t>(days_from_civil(y, m, d) * 86'400'000 - 9 * 3'600'000);
 }
 
-const KeyPair& key(uint8_t n) {
-  static std::map<uint8_t, KeyPair> cache;
-  auto it = cache.find(n);
-  if (it == cache.end()) {
-    std::array<uint8_t, 32> seed{};
-    seed[0] = n;
-    seed[31] = 0xe7;
-    it = cache.emplace(n, keypair_from_seed(seed)).first;
-  }
-  return it->second;
-}
+const KeyPair& key(uint8_t n) { return test_key(n, 0xe7); }
 std::string ktext(uint8_t n) { return key_to_text(key(n).pub); }
 
 // Regulator officers: keys 1-3 (allocation orders need 2). Companies: acme.ops 10, bolt.ops 12,

@@ -15,23 +15,14 @@
 #include "core/executor.h"
 #include "core/identity.h"
 #include "core/mrv_factors.h"
+#include "test_keys.h"
 
 namespace tanso {
 namespace {
 
 constexpr std::string_view kChain = "mrv-reg-test";
 
-const KeyPair& key(uint8_t n) {
-  static std::map<uint8_t, KeyPair> cache;
-  auto it = cache.find(n);
-  if (it == cache.end()) {
-    std::array<uint8_t, 32> seed{};
-    seed[0] = n;
-    seed[31] = 0x5c;
-    it = cache.emplace(n, keypair_from_seed(seed)).first;
-  }
-  return it->second;
-}
+const KeyPair& key(uint8_t n) { return test_key(n, 0x5c); }
 std::string ktext(uint8_t n) { return key_to_text(key(n).pub); }
 
 const std::map<std::string, uint8_t> kSigners = {
