@@ -446,11 +446,14 @@ Status RocksStore::commit(const Block& block, const std::vector<Receipt>& receip
   // The state goes with the genesis block (replay starts from it) and, with state_every_ = 1,
   // with every block; otherwise the state writer takes it every state_every_ blocks (or earlier
   // when the staging map is full) once this block is committed.
-  stage(writes);
-  const bool due =
-      h == 0 || pending_blocks_ >= state_every_ || pending_.size() >= kPendingStateKeysMax;
+  // The default (state with every block, nothing staged): the block's writes go straight into
+  // its batch, without a copy through the staging map.
+  const bool direct = !writer_.joinable() && pending_.empty();
+  if (!direct) stage(writes);
+  const bool due = direct || h == 0 || pending_blocks_ >= state_every_ ||
+                   pending_.size() >= kPendingStateKeysMax;
   const bool write_state = due && (h == 0 || !writer_.joinable());
-  if (write_state && s.ok()) s = put_state(batch, pending_, hk);
+  if (write_state && s.ok()) s = put_state(batch, direct ? writes : pending_, hk);
   put(kMeta, kLastHeightKey, hk);
   if (!s.ok()) return rocks_error("storage.write_failed", "build batch", s);
 
