@@ -9,7 +9,8 @@ pkgs=(
   libcli11-dev libtomlplusplus-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format
-  postgresql-15 python3
+  postgresql-15 python3 openssl xxd
+  mosquitto mosquitto-clients libmosquitto-dev ccache
 )
 
 missing=()
