@@ -1,8 +1,9 @@
-// MRV daily batches: mrv.batch.submit (core/mrv_registry.h). The edge gateway's daily totals per
-// source and device are checked against the device registry and the approved monitoring plan;
-// readings of devices without a valid calibration on that day are kept but excluded; the node
-// computes each source's emissions (core/mrv_calc.h) with the plan's factor set, records the
-// version used, and adds them to the per-day and per-year totals the views read.
+// MRV batches: mrv.batch.submit (core/mrv_registry.h). The edge gateway's totals per source and
+// device for one interval of a day (the whole day by default) are checked against the device
+// registry and the approved monitoring plan; readings of devices without a valid calibration on
+// that day are kept but excluded; the node computes each source's emissions (core/mrv_calc.h) with
+// the plan's factor set, records the version used, and adds them to the per-day and per-year totals
+// the views read.
 #include <map>
 #include <set>
 
@@ -17,6 +18,14 @@ namespace {
 
 constexpr std::string_view kType = "mrv.batch.submit";
 constexpr size_t kTotalsMax = 1'000;
+constexpr uint64_t kMinutesPerDay = 1'440;
+
+// The batch's interval: interval_min (a divisor of 1440, default 1440) and slot (default 0).
+std::pair<uint64_t, uint64_t> interval_of(const Json& b) {
+  uint64_t minutes = b.contains("interval_min") ? *json_u64(b["interval_min"]) : kMinutesPerDay;
+  uint64_t slot = b.contains("slot") ? *json_u64(b["slot"]) : 0;
+  return {minutes, slot};
+}
 
 bool lower_hex64(const Json& v) {
   if (!v.is_string()) return false;
@@ -44,19 +53,31 @@ bool add_figures(Json& to, const Json& from) {
 
 }  // namespace
 
-// mrv.batch.submit {batch_id: id (global; the edge uses e.g. "<installation>.<day>.<n>"),
-// installation, day: date, merkle_root: 64 lower-case hex (RFC 6962 root of the day's raw
-// readings, core/merkle.h), factor_version: the plan's version for these sources,
+// mrv.batch.submit {batch_id: id (global; the edge uses e.g. "<installation>.<day>.<slot>"),
+// installation, day: date, interval_min?: a divisor of 1440 (default 1440, the whole day),
+// slot?: 0 .. 1440/interval_min - 1 (default 0; the batch covers [slot * interval_min,
+// (slot + 1) * interval_min) minutes of the installation's local day), merkle_root: 64
+// lower-case hex (RFC 6962 root of the interval's raw readings, core/merkle.h), factor_version:
+// the plan's version for these sources,
 // totals: [{source, device, unit (the device's unit), quantity (integer thousandths of the unit),
 // readings, gaps, substituted (substituted <= gaps: gap intervals filled with conservative
 // substitute values)}]}: 1-1000 totals, each device once.
 Status batch_submit_check(const Json& b) {
   constexpr std::string_view t = kType;
   Fields f(b, t);
-  if (auto s =
-          f.only({"batch_id", "installation", "day", "merkle_root", "factor_version", "totals"});
+  if (auto s = f.only({"batch_id", "installation", "day", "interval_min", "slot", "merkle_root",
+                       "factor_version", "totals"});
       !s)
     return s;
+  if (b.contains("interval_min")) {
+    if (auto s = f.u64("interval_min", 1, kMinutesPerDay); !s) return s.error();
+    if (kMinutesPerDay % *json_u64(b["interval_min"]) != 0)
+      return malformed(t, "interval_min must divide 1440 (a day): 1, 5, 10, 15, 30, 60, ...");
+  }
+  if (b.contains("slot")) {
+    uint64_t minutes = b.contains("interval_min") ? *json_u64(b["interval_min"]) : kMinutesPerDay;
+    if (auto s = f.u64("slot", 0, kMinutesPerDay / minutes - 1); !s) return s.error();
+  }
   for (auto k : {"batch_id", "installation", "factor_version"})
     if (auto s = f.id(k); !s) return s.error();
   if (auto d = date_field(b, t, "day"); !d) return d.error();
@@ -104,8 +125,9 @@ Status batch_submit_check(const Json& b) {
 //   installation and source (mrv.device_mismatch), has the plan source's scope and fuel
 //   (mrv.plan_mismatch), was not retired before the day (mrv.device_retired), and the unit is the
 //   device's (mrv.unit_mismatch);
-// - no source is reported twice for the day (mrv.source_day_reported: one batch per
-//   installation, source and day);
+// - no source is reported twice for the same interval (mrv.source_day_reported: one batch per
+//   installation, source, day and slot), and all batches of a source and day use the same
+//   interval length (mrv.interval_mismatch), so intervals never overlap;
 // - the calculation succeeds (mrv.unknown_fuel, mrv.unit_mismatch, mrv.no_grid_factor,
 //   mrv.calc_overflow).
 // Devices whose calibration is not valid on the day are recorded with their quantity and
@@ -210,10 +232,28 @@ Status batch_submit_apply(TxEnv& env) {
     g.devices.push_back(std::move(row));
   }
 
-  for (const auto& [src, g] : groups)
-    if (env.st.get("mrv/day/" + inst + "/" + src + "/" + day))
+  const auto [minutes, slot] = interval_of(b);
+  const std::string slot_id = std::to_string(slot);
+  std::map<std::string, Json> day_records;  // source -> its mrv/day record (new or existing)
+  for (const auto& [src, g] : groups) {
+    auto rec = get_json(env.st, "mrv/day/" + inst + "/" + src + "/" + day);
+    if (!rec) {
+      day_records[src] = {{"interval_min", minutes}, {"slots", Json::object()}, {"co2e_g", "0"}};
+      continue;
+    }
+    if ((*rec)["interval_min"].get<uint64_t>() != minutes)
+      return err("mrv.interval_mismatch",
+                 "source '" + src + "' of '" + inst + "' is reported for " + day + " in " +
+                     (*rec)["interval_min"].dump() + "-minute intervals, not " +
+                     std::to_string(minutes),
+                 409);
+    if ((*rec)["slots"].contains(slot_id))
       return err("mrv.source_day_reported",
-                 "source '" + src + "' of '" + inst + "' was already reported for " + day, 409);
+                 "source '" + src + "' of '" + inst + "' was already reported for " + day +
+                     (minutes == kMinutesPerDay ? "" : " slot " + slot_id),
+                 409);
+    day_records[src] = std::move(*rec);
+  }
 
   auto fs = load_factor_set(env.st, version);
   if (!fs) return fs.error();
@@ -262,7 +302,9 @@ Status batch_submit_apply(TxEnv& env) {
   for (const auto& res : sources) {
     const std::string src = res["source"].get<std::string>();
     const std::string row_id = inst + "/" + src;
-    daily["sources"][row_id] = {{"scope", res["scope"]}, {"co2e_g", res["co2e_g"]}};
+    Json& dsrc = daily["sources"][row_id];
+    if (dsrc.is_null()) dsrc = {{"scope", res["scope"]}, {"co2e_g", "0"}};
+    if (!add_amount(dsrc, "co2e_g", amount_of(res, "co2e_g"))) return overflow();
     if (!add_amount(daily, "co2e_g", amount_of(res, "co2e_g"))) return overflow();
 
     Json& row = annual["rows"][row_id];
@@ -285,17 +327,18 @@ Status batch_submit_apply(TxEnv& env) {
         row["excluded"]["device_days"].get<uint64_t>() + res["excluded_devices"].get<uint64_t>();
     for (auto k : {"readings", "gaps", "substituted"})
       if (!add_amount(row, k, amount_of(res, k))) return overflow();
-    row["days"] = row["days"].get<uint64_t>() + 1;
+    Json& day_rec = day_records[src];
+    if (day_rec["slots"].empty()) row["days"] = row["days"].get<uint64_t>() + 1;
     bool known = false;
     for (const auto& v : row["factor_versions"]) known = known || v == res["factor_version"];
     if (!known) row["factor_versions"].push_back(res["factor_version"]);
 
-    env.st.put("mrv/day/" + inst + "/" + src + "/" + day,
-               Json({{"batch", id},
-                     {"factor_version", res["factor_version"]},
-                     {"co2e_g", res["co2e_g"]},
-                     {"excluded_devices", res["excluded_devices"]}})
-                   .dump());
+    day_rec["slots"][slot_id] = {{"batch", id},
+                                 {"factor_version", res["factor_version"]},
+                                 {"co2e_g", res["co2e_g"]},
+                                 {"excluded_devices", res["excluded_devices"]}};
+    if (!add_amount(day_rec, "co2e_g", amount_of(res, "co2e_g"))) return overflow();
+    env.st.put("mrv/day/" + inst + "/" + src + "/" + day, day_rec.dump());
   }
   env.st.put(daily_key, daily.dump());
   env.st.put(annual_key, annual.dump());
@@ -303,6 +346,8 @@ Status batch_submit_apply(TxEnv& env) {
   Json rec = {{"batch_id", id},
               {"installation", inst},
               {"day", day},
+              {"interval_min", minutes},
+              {"slot", slot},
               {"company", company},
               {"submitted_by", env.tx.payload.from},
               {"height", env.height},

@@ -15,7 +15,8 @@
 //   mrv.plan.set {installation, sources: [{source, scope, fuel?, method, tier, factor_version}]}
 //       the installation's company; the plan waits for approval
 //   mrv.plan.approve {installation, revision}             the regulator
-//   mrv.batch.submit {batch_id, installation, day, merkle_root, factor_version,
+//   mrv.batch.submit {batch_id, installation, day, interval_min?, slot?, merkle_root,
+//                     factor_version,
 //                     totals: [{source, device, unit, quantity, readings, gaps, substituted}]}
 //       the installation's company (any account of its org: the edge's own account)
 // Field formats, rules and codes: the comment above each handler and docs/MRV.md.
@@ -38,8 +39,10 @@
 //                                        revision, sources, set_by, set_height)
 //   mrv/batch/<batch_id>                 {batch_id, body (as submitted), company, submitted_by,
 //                                        height, sources: [per-source results], totals}
-//   mrv/day/<installation>/<source>/<day> the batch that reported the source for the day and
-//                                        its result (once per installation, source and day)
+//   mrv/day/<installation>/<source>/<day> {interval_min, co2e_g, slots: {"<slot>": {batch,
+//                                        factor_version, co2e_g, excluded_devices}}}: the
+//                                        batches that reported the source for the day (each
+//                                        slot once; one interval length per source and day)
 //   mrv/daily/<company>/<day>            {"<installation>/<source>": {scope, co2e_g}} (chart)
 //   mrv/annual/<company>/<year>          the statement draft's rows, per installation/source
 #pragma once
