@@ -9,7 +9,8 @@ BIN=build/bin
 DEMO=demo
 if [ ! -f "$DEMO/genesis.json" ]; then
   mkdir -p "$DEMO"
-  "$BIN/tanso" genesis demo --chain-id tanso-demo --keys-dir "$DEMO/keys" --out "$DEMO/genesis.json"
+  "$BIN/tanso" genesis demo --chain-id tanso-demo --keys-dir "$DEMO/keys" \
+    --devices-dir "$DEMO/devices" --out "$DEMO/genesis.json"
 fi
 WEB=""
 [ -f web/dist/index.html ] && WEB="--web-dir web/dist"
@@ -26,6 +27,7 @@ cat <<MSG
 
   Tanso demo node: http://$LISTEN/        (API: http://$LISTEN/v1/status)
   Chain data: $DEMO/data     Demo users' keys: $DEMO/keys/     Genesis: $DEMO/genesis.json
+  Demo meters' keys: $DEMO/devices/
 
   Try:  $BIN/tanso --node $LISTEN query holdings hanbit-steel -k $DEMO/keys/hanbit-steel.json
         $BIN/tanso --node $LISTEN tx send -k $DEMO/keys/hanbit-steel.json --type holdings.transfer \\
@@ -36,6 +38,10 @@ cat <<MSG
         $BIN/tanso --node $LISTEN ets surrender --year 2026 --kau 1207854 --kcu 42146 \
             -k $DEMO/keys/hanbit-steel.json
         $BIN/tanso --node $LISTEN ets compliance --year 2026 -k $DEMO/keys/regulator-officer1.json
+
+  MRV:  $BIN/tanso --node $LISTEN mrv installation hanbit-pohang -k $DEMO/keys/hanbit-steel.edge.json
+        $BIN/tanso --node $LISTEN mrv daily --year $(date -u +%Y) -k $DEMO/keys/hanbit-steel.edge.json
+        (meters' keys: $DEMO/devices/; a batch to submit: README.md "Try MRV")
 
   Ctrl-C stops the node.
 MSG

@@ -107,7 +107,8 @@ static Error bad_genesis(const std::string& m) { return err("genesis.invalid", m
 
 // A genesis entry is applied through the same handlers as a tx, so it obeys the same rules.
 static Status apply_as(Overlay& st, const Params& p, const std::string& type,
-                       const std::string& from, const std::string& role, const Json& body) {
+                       const std::string& from, const std::string& role, const Json& body,
+                       uint64_t time_ms = 0) {
   Tx tx;
   tx.payload.type = type;
   tx.payload.from = from;
@@ -115,7 +116,7 @@ static Status apply_as(Overlay& st, const Params& p, const std::string& type,
   const TxHandler* h = find_handler(type);
   if (auto s = h->check(body); !s) return s;
   std::vector<std::string> touched;
-  TxEnv env{st, tx, p, 0, 0, role, touched};
+  TxEnv env{st, tx, p, 0, time_ms, role, touched};
   return h->apply(env);
 }
 
@@ -237,19 +238,38 @@ Result<Genesis> apply_genesis(std::string_view text) {
         return bad_genesis("ets.txs " + type + ": " + s.error().message);
     }
   }
-  // "mrv": {"factor_sets": [publish body, ...]?}: emission factor sets (core/mrv_factors.h)
-  // published in order through mrv.factors.publish by "genesis"; without any, the built-in
-  // default set (IPCC 2006, AR5, Korean grid) is the latest.
+  // "mrv": {"factor_sets": [publish body, ...]?, "txs": [{type, from, body}]?}: emission
+  // factor sets (core/mrv_factors.h) published in order through mrv.factors.publish by
+  // "genesis" (without any, the built-in default set is the latest); then mrv.* txs (devices,
+  // calibrations, plans, approvals) applied in order through their handlers as sent by `from`,
+  // an account of genesis, with its role (which must be allowed the type) at the genesis time.
   if (g.contains("mrv")) {
     const Json& m = g["mrv"];
-    if (!m.is_object()) return bad_genesis("mrv must be an object {factor_sets?}");
+    if (!m.is_object()) return bad_genesis("mrv must be an object {factor_sets?, txs?}");
     for (auto it = m.begin(); it != m.end(); ++it)
-      if (it.key() != "factor_sets") return bad_genesis("unknown mrv field '" + it.key() + "'");
+      if (it.key() != "factor_sets" && it.key() != "txs")
+        return bad_genesis("unknown mrv field '" + it.key() + "'");
     const Json sets = m.value("factor_sets", Json::array());
     if (!sets.is_array()) return bad_genesis("mrv.factor_sets must be a list of factor sets");
     for (const auto& fs : sets)
       if (auto s = apply_as(st, out.params, "mrv.factors.publish", "genesis", "regulator", fs); !s)
         return bad_genesis("mrv.factor_sets: " + s.error().message);
+    const Json txs = m.value("txs", Json::array());
+    if (!txs.is_array()) return bad_genesis("mrv.txs must be a list of {type, from, body}");
+    for (const auto& t : txs) {
+      if (!t.is_object() || t.size() != 3 || !t.contains("type") || !t["type"].is_string() ||
+          !t.contains("from") || !t["from"].is_string() || !t.contains("body") ||
+          !t["body"].is_object())
+        return bad_genesis("mrv.txs: entries are {type, from, body}");
+      std::string type = t["type"], from = t["from"];
+      auto sender = load_account(st, from);
+      if (!sender) return bad_genesis("mrv.txs: unknown account '" + from + "'");
+      if (!type.starts_with("mrv.") || !find_handler(type) ||
+          !out.params.allowed(type, sender->role))
+        return bad_genesis("mrv.txs: '" + from + "' may not send '" + type + "'");
+      if (auto s = apply_as(st, out.params, type, from, sender->role, t["body"], out.time_ms); !s)
+        return bad_genesis("mrv.txs " + type + ": " + s.error().message);
+    }
   }
   st.put("meta/genesis", out.text);
   out.writes = st.take();

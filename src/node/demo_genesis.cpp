@@ -3,8 +3,11 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <vector>
 
+#include "core/mrv_factors.h"
+#include "core/mrv_registry.h"
 #include "core/tx.h"
 #include "ets/allocation.h"
 #include "ets/history.h"
@@ -156,6 +159,91 @@ Result<Json> demo_ets() {
   return Json{{"txs", txs}};
 }
 
+// The demo's MRV (DOMAIN.md §1, docs/MRV.md), applied in genesis as genesis "mrv" txs: each
+// demo installation of the ETS designations above gets 2-3 meters (natural gas Nm3, power kWh,
+// a diesel scale kg at some), each with its own Ed25519 key written to devices_dir/<device>.json,
+// registered by the company, calibrated by the demo verifier (korea-verify) for the genesis year
+// and the next, and an approved monitoring plan; each company gets an edge account
+// (<company>.edge, in the company's org) whose key is keys_dir/<company>.edge.json. The plans use
+// a demo factor set: the built-in default's fuels and GWPs, with the default's 2023 grid factor
+// assumed for later years, which the default set does not cover (mrv.no_grid_factor) and power
+// meters of a current-year demo need.
+constexpr std::string_view kDemoFactorVersion = "demo-kr2023-grid-extended";
+
+struct DemoSite {
+  const char* company;
+  const char* installation;
+  bool diesel;
+};
+constexpr DemoSite kDemoSites[] = {
+    {"hanbit-steel", "hanbit-pohang", true},   {"hanbit-steel", "hanbit-dangjin", false},
+    {"daehan-cement", "daehan-danyang", true}, {"seoul-petrochem", "seoul-ulsan", false},
+    {"nuri-power", "nuri-boryeong", true},     {"nuri-power", "nuri-incheon", false},
+};
+
+Json demo_factor_set() {
+  Json fs = factor_set_to_json(default_factor_set());
+  fs["version"] = kDemoFactorVersion;
+  fs["source"] =
+      "DEMO ONLY: the built-in ipcc2006-ar5-kr2023 set, with its 2023 Korean grid factor "
+      "(0.4173 tCO2e/MWh) assumed for 2024-2099 (not an official figure)";
+  fs["grid"].push_back({{"from_year", 2024}, {"to_year", 2099}, {"tco2e_per_mwh", "0.4173"}});
+  return fs;
+}
+
+Result<Json> demo_mrv(Builder& b, const std::string& devices_dir, uint64_t time_ms) {
+  if (auto s = prepare_dir(devices_dir); !s) return s.error();
+  const std::string day = date_of_ms(time_ms);
+  const int year = std::stoi(day.substr(0, 4));
+  Json txs = Json::array();
+  auto tx = [&](const char* type, const std::string& from, Json body) {
+    txs.push_back({{"type", type}, {"from", from}, {"body", std::move(body)}});
+  };
+  std::set<std::string> edges;
+  for (const auto& site : kDemoSites) {
+    const std::string company = site.company, inst = site.installation;
+    if (edges.insert(company).second) {
+      auto k = b.key(company + ".edge", company + ".edge");
+      if (!k) return k.error();
+      b.accounts.push_back({{"account", company + ".edge"}, {"org", company}, {"keys", {*k}}});
+    }
+    struct Meter {
+      const char *suffix, *source, *quantity, *unit, *fuel;
+      int scope;
+    };
+    std::vector<Meter> meters = {
+        {"gas-1", "natural_gas", "natural_gas_volume", "Nm3", "natural_gas", 1},
+        {"power-1", "electricity", "electricity", "kWh", nullptr, 2}};
+    if (site.diesel) meters.push_back({"diesel-1", "diesel", "fuel_mass", "kg", "diesel", 1});
+    Json sources = Json::array();
+    for (const auto& m : meters) {
+      const std::string device = inst + "." + m.suffix;
+      KeyFile kf = new_key();
+      if (auto s = write_key_file(devices_dir + "/" + device + ".json", kf); !s) return s.error();
+      Json reg = {{"device", device},   {"key", key_to_text(kf.key.pub)}, {"installation", inst},
+                  {"source", m.source}, {"quantity", m.quantity},         {"unit", m.unit},
+                  {"scope", m.scope}};
+      Json src = {{"source", m.source},
+                  {"scope", m.scope},
+                  {"method", "calculation"},
+                  {"tier", m.scope == 1 ? 3 : 2},
+                  {"factor_version", kDemoFactorVersion}};
+      if (m.fuel) reg["fuel"] = src["fuel"] = m.fuel;
+      tx("mrv.device.register", company, reg);
+      tx("mrv.device.calibrate", "korea-verify",
+         {{"device", device},
+          {"technician", "Kim Ji-won (demo)"},
+          {"certificate", "KVI-CAL-" + std::to_string(year) + "-" + device},
+          {"calibrated_on", std::to_string(year) + "-01-01"},
+          {"expires_on", std::to_string(year + 1) + "-12-31"}});
+      sources.push_back(src);
+    }
+    tx("mrv.plan.set", company, {{"installation", inst}, {"sources", sources}});
+    tx("mrv.plan.approve", "regulator", {{"installation", inst}, {"revision", 1}});
+  }
+  return Json{{"factor_sets", Json::array({demo_factor_set()})}, {"txs", txs}};
+}
+
 }  // namespace
 
 Result<std::string> make_minimal_genesis(const std::string& chain_id, const std::string& keys_dir,
@@ -173,7 +261,9 @@ Result<std::string> make_minimal_genesis(const std::string& chain_id, const std:
 }
 
 Result<std::string> make_demo_genesis(const std::string& chain_id, const std::string& keys_dir,
-                                      uint64_t time_ms) {
+                                      uint64_t time_ms, std::string devices_dir) {
+  if (devices_dir.empty())
+    devices_dir = (std::filesystem::path(keys_dir).parent_path() / "devices").string();
   if (auto s = prepare_dir(keys_dir); !s) return s.error();
   Builder b{keys_dir};
   auto reg = regulator(b, 3, 1);
@@ -210,13 +300,16 @@ Result<std::string> make_demo_genesis(const std::string& chain_id, const std::st
     balances.push_back({{"account", c}, {"instrument", "KRW"}, {"amount", "5000000000"}});
   auto ets = demo_ets();
   if (!ets) return ets.error();
+  auto mrv = demo_mrv(b, devices_dir, time_ms);
+  if (!mrv) return mrv.error();
   Json g = {{"chain_id", chain_id},
             {"time_ms", time_ms},
             {"orgs", b.orgs},
             {"accounts", b.accounts},
             {"instruments", instruments},
             {"balances", balances},
-            {"ets", *ets}};
+            {"ets", *ets},
+            {"mrv", *mrv}};
   return g.dump(2);
 }
 

@@ -39,7 +39,7 @@ static void write_genesis(const std::string& path, const std::string& text) {
 void add_genesis(CLI::App& app) {
   auto* g = app.add_subcommand("genesis", "Create or check genesis documents");
   g->require_subcommand(1);
-  static std::string chain = "tanso-local", out = "genesis.json", keys = "keys", file;
+  static std::string chain = "tanso-local", out = "genesis.json", keys = "keys", file, devices;
   static unsigned officers = 3, threshold = 2;
   auto* init = g->add_subcommand(
       "init", "A minimal genesis: the regulator org with N officer keys (written to --keys-dir)");
@@ -59,12 +59,15 @@ void add_genesis(CLI::App& app) {
   auto* demo =
       g->add_subcommand("demo",
                         "The demo network: regulator (3 officers), companies, verifier, certifier, "
-                        "municipality, city, exchange, bank; keys in --keys-dir");
+                        "municipality, city, exchange, bank, with the 2026 ETS registry and MRV "
+                        "meters and plans; users' keys in --keys-dir, meters' in --devices-dir");
   demo->add_option("--chain-id", chain, "Chain id")->capture_default_str();
   demo->add_option("--out,-o", out, "Genesis file to write")->capture_default_str();
   demo->add_option("--keys-dir", keys, "Where the demo users' key files go")->capture_default_str();
+  demo->add_option("--devices-dir", devices,
+                   "Where the demo meters' key files go (default: devices next to --keys-dir)");
   demo->callback([] {
-    auto text = make_demo_genesis(chain, keys, now_ms());
+    auto text = make_demo_genesis(chain, keys, now_ms(), devices);
     if (!text) fail(kLocal, text.error().code + ": " + text.error().message);
     write_genesis(out, *text);
     std::cout << "wrote " << out << " (chain " << chain << ") and demo keys in " << keys << "/"

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_backup(app);
   add_ets_import(app);
   add_ets_registry(app);
+  add_mrv(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
