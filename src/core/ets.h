@@ -26,6 +26,9 @@
 //                                      total, by, height); the tx itself holds the entries
 //   ets/alloc/<y>/<account>            units allocated to the account for the year (cumulative)
 //   ets/cert/<y>/<account>             certified emissions, tCO2e (the obligation)
+//   ets/cert_src/<y>/<account>         present when the figure comes from a certified MRV
+//                                      statement (text: "mrv.statement revision <n>"); it is
+//                                      then final (ets.emissions.certify refuses the year)
 //   ets/surr/<y>/<account>/<inst>      units surrendered (retired) for the year, per instrument
 //   ets/bank/<y>/<account>             KAU-<y> banked into KAU-<y+1>
 //   ets/borrow/<y>/<account>           KAU-<y+1> borrowed into KAU-<y>
@@ -130,6 +133,20 @@ std::span<const TxHandler> ets_handlers();
 // replace fields of the defaults and are stored here; the txs are regulator-only ets.* types
 // (plans, designations, orders, certifications, prices) applied through their handlers.
 Status ets_genesis_params(Overlay& st, const Json& params);
+
+// ---- certified emissions, the one entry point other modules use (ets_compliance.cpp) ----
+namespace ets {
+// Records `tco2e` as the company's certified emissions for the year exactly as
+// ets.emissions.certify does (that handler calls it with no revision): the year must lie in a
+// phase (ets.unknown_year), the company be designated for it (ets.not_designated), the year not
+// be settled (ets.already_settled) nor already certified from an MRV statement
+// (ets.certified_by_statement). Replaces an earlier figure and keeps the ets/sum totals right.
+// With `statement_revision` (mrv.statement.certify) it also writes ets/cert_src/<y>/<account>,
+// which makes the figure final. Returns the figure it replaced, if any.
+Result<std::optional<uint64_t>> record_certified(TxEnv& env, const std::string& company,
+                                                 uint32_t year, uint64_t tco2e,
+                                                 std::optional<uint64_t> statement_revision);
+}  // namespace ets
 
 // ---- views (ets_views.cpp): read-only, for the API ----
 // Quantities are decimal strings (they can exceed 2^53), years and basis points numbers.

@@ -1,7 +1,8 @@
-// K-ETS compliance: certified emissions (ets.emissions.certify), surrender (ets.surrender),
-// banking and borrowing between years (ets.bank, ets.borrow), the year's average price
-// (ets.price.set), settlement with penalties (ets.compliance.settle) and the companies'
-// projections for their position reports (ets.position.project).
+// K-ETS compliance: certified emissions (ets.emissions.certify, and record_certified for the MRV
+// module's certified statements), surrender (ets.surrender), banking and borrowing between years
+// (ets.bank, ets.borrow), the year's average price (ets.price.set), settlement with penalties
+// (ets.compliance.settle) and the companies' projections for their position reports
+// (ets.position.project).
 #include <algorithm>
 #include <tuple>
 
@@ -58,11 +59,40 @@ std::string surr_key(uint32_t year, std::string_view account, std::string_view i
 
 }  // namespace
 
+Result<std::optional<uint64_t>> record_certified(TxEnv& env, const std::string& company,
+                                                 uint32_t year, uint64_t tco2e,
+                                                 std::optional<uint64_t> statement_revision) {
+  auto params = load_ets_params(env.st);
+  if (auto ph = phase_for(*params, year); !ph) return ph.error();
+  if (auto s = require_designated(env.st, company, year); !s) return s.error();
+  if (settled(env.st, year))
+    return err("ets.already_settled",
+               std::to_string(year) + " is settled; its certifications are final");
+  const std::string src_key = rec_key("cert_src", year, company);
+  if (auto src = env.st.get(src_key))
+    return err("ets.certified_by_statement",
+               company + "'s emissions for " + std::to_string(year) +
+                   " were certified from its verified MRV statement (" + *src +
+                   "); that certification is final");
+  auto old = certified(env.st, year, company);
+  std::string total = sum_key(year, "certified");
+  uint64_t sum = get_u64(env.st, total);
+  sum -= std::min(sum, old.value_or(0));  // the total held the old figure (unless saturated)
+  put_u64(env.st, total, sat_add(sum, tco2e));
+  if (!old) add_u64(env.st, sum_key(year, "certified_companies"), 1);
+  env.st.put(rec_key("cert", year, company), u64_text(tco2e));
+  if (statement_revision)
+    env.st.put(src_key, "mrv.statement revision " + std::to_string(*statement_revision));
+  env.touch(company);
+  return old;
+}
+
 // ets.emissions.certify {company, year, tco2e}: the regulator records a designated company's
-// certified emissions for the year, i.e. its surrender obligation (the MRV module will produce
-// these). A later certification replaces the earlier one until the year is settled (corrections
-// after verification are normal; the deadline does not freeze it, settlement does); units
-// already surrendered stay retired.
+// certified emissions for the year, i.e. its surrender obligation. A later certification replaces
+// the earlier one until the year is settled (corrections after verification are normal; the
+// deadline does not freeze it, settlement does); units already surrendered stay retired. Once an
+// MRV statement has been certified for the company and year (mrv.statement.certify, which goes
+// through record_certified above, core/ets.h), the figure is final: ets.certified_by_statement.
 Status certify_check(const Json& b) {
   constexpr std::string_view t = "ets.emissions.certify";
   if (auto s = year_check(b, t, {"company", "year", "tco2e"}); !s) return s;
@@ -74,23 +104,9 @@ Status certify_check(const Json& b) {
 
 Status certify_apply(TxEnv& env) {
   const Json& b = env.tx.payload.body;
-  const std::string& company = b["company"].get_ref<const std::string&>();
-  uint32_t year = year_of(b);
-  uint64_t tco2e = *json_u64(b["tco2e"]);
-  auto params = load_ets_params(env.st);
-  if (auto ph = phase_for(*params, year); !ph) return ph.error();
-  if (auto s = require_designated(env.st, company, year); !s) return s;
-  if (settled(env.st, year))
-    return err("ets.already_settled",
-               std::to_string(year) + " is settled; its certifications are final");
-  auto old = certified(env.st, year, company);
-  std::string total = sum_key(year, "certified");
-  uint64_t sum = get_u64(env.st, total);
-  sum -= std::min(sum, old.value_or(0));  // the total held the old figure (unless saturated)
-  put_u64(env.st, total, sat_add(sum, tco2e));
-  if (!old) add_u64(env.st, sum_key(year, "certified_companies"), 1);
-  env.st.put(rec_key("cert", year, company), u64_text(tco2e));
-  env.touch(company);
+  auto r = record_certified(env, b["company"].get<std::string>(), year_of(b), *json_u64(b["tco2e"]),
+                            std::nullopt);
+  if (!r) return r.error();
   return ok_status();
 }
 

@@ -100,6 +100,11 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"mrv.plan.set", company},
       {"mrv.plan.approve", regulator},
       {"mrv.batch.submit", company},
+      // MRV statements (core/mrv_statements.h): the company submits its annual statement, an
+      // accredited verifier of another org attests it, the regulator certifies it.
+      {"mrv.statement.submit", company},
+      {"mrv.statement.attest", {"verifier"}},
+      {"mrv.statement.certify", regulator},
   };
 }
 

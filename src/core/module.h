@@ -53,9 +53,10 @@ std::vector<std::string_view> handler_types();
 
 std::span<const TxHandler> identity_handlers();
 std::span<const TxHandler> holdings_handlers();
-std::span<const TxHandler> ets_handlers();           // core/ets.h
-std::span<const TxHandler> mrv_handlers();           // core/mrv_factors.h
-std::span<const TxHandler> mrv_registry_handlers();  // core/mrv_registry.h
+std::span<const TxHandler> ets_handlers();            // core/ets.h
+std::span<const TxHandler> mrv_handlers();            // core/mrv_factors.h
+std::span<const TxHandler> mrv_registry_handlers();   // core/mrv_registry.h
+std::span<const TxHandler> mrv_statement_handlers();  // core/mrv_statements.h
 
 // Reads a body object strictly: fields outside `allowed` are an error (tx.unknown_field).
 class Fields {
