@@ -2,6 +2,7 @@
 #include "node/demo_genesis.h"
 
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <vector>
@@ -200,6 +201,7 @@ Result<Json> demo_mrv(Builder& b, const std::string& devices_dir, uint64_t time_
     txs.push_back({{"type", type}, {"from", from}, {"body", std::move(body)}});
   };
   std::set<std::string> edges;
+  Json manifest = Json::array();  // tanso-sensor-sim's devices.json (docs/SENSOR_SIM.md)
   for (const auto& site : kDemoSites) {
     const std::string company = site.company, inst = site.installation;
     if (edges.insert(company).second) {
@@ -210,11 +212,13 @@ Result<Json> demo_mrv(Builder& b, const std::string& devices_dir, uint64_t time_
     struct Meter {
       const char *suffix, *source, *quantity, *unit, *fuel;
       int scope;
+      const char* kind;  // the simulator's profile
     };
     std::vector<Meter> meters = {
-        {"gas-1", "natural_gas", "natural_gas_volume", "Nm3", "natural_gas", 1},
-        {"power-1", "electricity", "electricity", "kWh", nullptr, 2}};
-    if (site.diesel) meters.push_back({"diesel-1", "diesel", "fuel_mass", "kg", "diesel", 1});
+        {"gas-1", "natural_gas", "natural_gas_volume", "Nm3", "natural_gas", 1, "gas"},
+        {"power-1", "electricity", "electricity", "kWh", nullptr, 2, "power"}};
+    if (site.diesel)
+      meters.push_back({"diesel-1", "diesel", "fuel_mass", "kg", "diesel", 1, "fuel"});
     Json sources = Json::array();
     for (const auto& m : meters) {
       const std::string device = inst + "." + m.suffix;
@@ -230,6 +234,13 @@ Result<Json> demo_mrv(Builder& b, const std::string& devices_dir, uint64_t time_
                   {"factor_version", kDemoFactorVersion}};
       if (m.fuel) reg["fuel"] = src["fuel"] = m.fuel;
       tx("mrv.device.register", company, reg);
+      manifest.push_back({{"id", device},
+                          {"installation", inst},
+                          {"kind", m.kind},
+                          {"unit", m.unit},
+                          {"key_file", device + ".json"},
+                          {"public_key", key_to_text(kf.key.pub)},
+                          {"source", m.source}});
       tx("mrv.device.calibrate", "korea-verify",
          {{"device", device},
           {"technician", "Kim Ji-won (demo)"},
@@ -241,6 +252,9 @@ Result<Json> demo_mrv(Builder& b, const std::string& devices_dir, uint64_t time_
     tx("mrv.plan.set", company, {{"installation", inst}, {"sources", sources}});
     tx("mrv.plan.approve", "regulator", {{"installation", inst}, {"revision", 1}});
   }
+  std::ofstream mf(devices_dir + "/devices.json", std::ios::trunc);
+  mf << Json{{"format", "tanso-sensor-sim/devices/v1"}, {"devices", manifest}}.dump(2) << "\n";
+  if (!mf.good()) return err("demo.io", "cannot write " + devices_dir + "/devices.json");
   return Json{{"factor_sets", Json::array({demo_factor_set()})}, {"txs", txs}};
 }
 
