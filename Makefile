@@ -45,7 +45,7 @@ e2e: build
 
 asan-test: deps
 	@cmake --preset asan-ubsan >/dev/null
-	@cmake --build build/asan-ubsan -j$(JOBS) --target all
+	@cmake --build build/asan-ubsan -j$(JOBS) --target unit_tests
 	@ctest --test-dir build/asan-ubsan --output-on-failure -j2 -L unit
 
 fuzz-test: deps
