@@ -320,7 +320,7 @@ bool send_block(Node& node, http::EventSink& sink, const BlockEvents& e) {
   if (!sink.send("block", e.block_json, id)) return false;
   for (const auto& r : e.receipt_jsons)
     if (!sink.send("receipt", r, id)) return false;
-  return send_ets_events(node, sink, e.height, id, e.block_json);  // node/api_ets.cpp
+  return send_module_events(node, sink, e.height, id, e.block_json);  // node/api_ets.cpp
 }
 
 void events(Node& node, const Request& req, http::EventSink& sink) {

@@ -1,4 +1,6 @@
-// HTTP handlers of the K-ETS registry (read side) and its public SSE events.
+// HTTP handlers of the K-ETS registry (read side) and the public SSE events of the modules:
+// `ets` (ets.* txs, and the ETS certification a certified MRV statement makes) and `mrv` (MRV
+// statements submitted, attested, certified).
 //
 // Access rules (docs/ETS.md "Who may read what"), following K-ETS disclosure practice: the
 // parameters, allocation plans, designations and yearly aggregates are published; a company's
@@ -247,9 +249,46 @@ Json ets_event(const StateReader& st, const Tx& tx, const Hash& id, uint64_t hei
   return e;
 }
 
-using EventList = std::shared_ptr<const std::vector<std::string>>;
+// The public events of one applied mrv.statement.* tx (kind `mrv`): the type and the year; a
+// certification also names the company, as its `ets` event does. Submissions and attestations
+// name neither the company nor the verifier's decision (a company's statement is visible to its
+// organization, the regulator and verifiers only), and no event carries a figure.
+Json mrv_event(const Tx& tx, const Hash& id, uint64_t height, size_t index) {
+  const Json& b = tx.payload.body;
+  Json e = {{"type", tx.payload.type},
+            {"tx_id", to_hex(id)},
+            {"height", height},
+            {"index", index},
+            {"year", year_of(b)}};
+  if (tx.payload.type == "mrv.statement.certify") e["company"] = b.value("company", "");
+  return e;
+}
 
-// The ets events of one block, computed once for all subscribers. Keyed by height and checked
+// A certified statement records certified emissions through the path of ets.emissions.certify
+// (core/mrv_statements.h), so its `ets` event is that tx's, with `via` naming the tx that did it.
+Json statement_certify_ets_event(const Tx& tx, const Hash& id, uint64_t height, size_t index) {
+  const Json& b = tx.payload.body;
+  return {{"type", "ets.emissions.certify"},
+          {"tx_id", to_hex(id)},
+          {"height", height},
+          {"index", index},
+          {"company", b.value("company", "")},
+          {"year", year_of(b)},
+          {"via", tx.payload.type}};
+}
+
+bool has_module_event(std::string_view env) {
+  return env.find("ets.") != std::string_view::npos ||
+         env.find("mrv.statement.") != std::string_view::npos;
+}
+
+struct ModuleEvent {
+  const char* kind;  // "ets" or "mrv"
+  std::string data;
+};
+using EventList = std::shared_ptr<const std::vector<ModuleEvent>>;
+
+// The module events of one block, computed once for all subscribers. Keyed by height and checked
 // against the header text, so a cache entry never outlives its chain.
 struct EventCache {
   std::mutex mu;
@@ -262,20 +301,28 @@ EventCache& event_cache() {
 }
 
 EventList compute_events(Node& node, uint64_t height) {
-  auto out = std::make_shared<std::vector<std::string>>();
+  auto out = std::make_shared<std::vector<ModuleEvent>>();
   auto blk = node.store().block(height);
   if (!blk) return out;
   bool any = false;
-  for (const auto& env : blk->txs) any |= env.find("ets.") != std::string::npos;
+  for (const auto& env : blk->txs) any |= has_module_event(env);
   if (!any) return out;
   auto rcs = node.store().receipts(height);
   if (!rcs || rcs->size() != blk->txs.size()) return out;
   node.with_state([&](const State& st, const BlockHeader&, const Params&) {
     for (size_t i = 0; i < blk->txs.size(); ++i) {
-      if ((*rcs)[i].code != "ok" || blk->txs[i].find("ets.") == std::string::npos) continue;
+      if ((*rcs)[i].code != "ok" || !has_module_event(blk->txs[i])) continue;
       auto tx = decode_tx(blk->txs[i]);
-      if (!tx || !tx->payload.type.starts_with("ets.") || !tx->payload.body.is_object()) continue;
-      out->push_back(ets_event(st, *tx, (*rcs)[i].tx_id, height, i).dump());
+      if (!tx || !tx->payload.body.is_object()) continue;
+      const std::string& type = tx->payload.type;
+      const Hash& id = (*rcs)[i].tx_id;
+      if (type.starts_with("ets.")) {
+        out->push_back({"ets", ets_event(st, *tx, id, height, i).dump()});
+      } else if (type.starts_with("mrv.statement.")) {
+        if (type == "mrv.statement.certify")
+          out->push_back({"ets", statement_certify_ets_event(*tx, id, height, i).dump()});
+        out->push_back({"mrv", mrv_event(*tx, id, height, i).dump()});
+      }
     }
     return 0;
   });
@@ -298,10 +345,10 @@ EventList events_of(Node& node, uint64_t height, const std::string& block_json) 
 
 }  // namespace
 
-bool send_ets_events(Node& node, http::EventSink& sink, uint64_t height, const std::string& id,
-                     const std::string& block_json) {
+bool send_module_events(Node& node, http::EventSink& sink, uint64_t height, const std::string& id,
+                        const std::string& block_json) {
   for (const auto& e : *events_of(node, height, block_json))
-    if (!sink.send("ets", e, id)) return false;
+    if (!sink.send(e.kind, e.data, id)) return false;
   return true;
 }
 

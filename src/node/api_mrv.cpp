@@ -1,11 +1,14 @@
 // HTTP handlers of the MRV registry (read side): factor sets, installations, devices, batches,
-// a company's daily emissions and its annual statement draft.
+// a company's daily emissions, its annual statement draft and its submitted statements, and the
+// verifiers' queue of statements awaiting attestation.
 //
 // Access rules (docs/MRV.md "Read API"): emission factor sets are public (the regulator publishes
 // them). An installation's devices, plans and batches and a company's emissions are readable by
 // the accounts of the company's organization (its edge gateway included), by the regulator and by
 // verifier-role organizations: accredited verifiers calibrate the meters and attest the reports,
 // so they must see the evidence. Anonymous readers and other companies get 403 auth.forbidden.
+// The queue of pending statements names every company with a statement under review, so only
+// the regulator and verifiers may read it.
 // Every answer carries `head_height`, the head block it was read at (the records' own `height`
 // is the height they were written at).
 #include "node/api_mrv.h"
@@ -13,6 +16,7 @@
 #include "core/identity.h"
 #include "core/mrv_factors.h"
 #include "core/mrv_registry.h"
+#include "core/mrv_statements.h"
 #include "node/api_util.h"
 
 namespace tanso {
@@ -41,16 +45,20 @@ bool may_read_company(const std::optional<Reader>& reader, const StateReader& st
 
 Error bad_parameter(const std::string& m) { return err("request.bad_parameter", m); }
 
-// ?year=YYYY: required, 4 digits, 2000-2200 (the years MRV dates can have).
-Result<uint32_t> year_param(const Request& req) {
-  auto it = req.query.find("year");
-  if (it == req.query.end()) return bad_parameter("year is required (?year=YYYY)");
-  const std::string& s = it->second;
+// A year: 4 digits, 2000-2200 (the years MRV dates can have).
+Result<uint32_t> year_text(const std::string& s) {
   bool digits = s.size() == 4;
   for (char c : s) digits &= c >= '0' && c <= '9';
   uint32_t y = digits ? static_cast<uint32_t>(std::stoul(s)) : 0;
   if (y < 2000 || y > 2200) return bad_parameter("year must be a year from 2000 to 2200 (YYYY)");
   return y;
+}
+
+// ?year=YYYY: required.
+Result<uint32_t> year_param(const Request& req) {
+  auto it = req.query.find("year");
+  if (it == req.query.end()) return bad_parameter("year is required (?year=YYYY)");
+  return year_text(it->second);
 }
 
 // ?day=YYYY-MM-DD: optional, a real date in 2000-2200.
@@ -122,11 +130,13 @@ Response company_record(Node& node, const std::optional<Reader>& reader, std::st
   });
 }
 
-// GET /v1/mrv/companies/{company}/daily|statement-draft?year=YYYY
+// GET /v1/mrv/companies/{company}/daily|statement-draft?year=YYYY and
+// /v1/mrv/companies/{company}/statements/{year}: 404 for an unknown company, then the access
+// check, then the view (so a refused reader never learns whether a record exists).
 template <typename View>
 Response company_year(Node& node, const Request& req, const std::optional<Reader>& reader,
                       std::string_view what, View&& view) {
-  auto year = year_param(req);
+  auto year = req.params.contains("year") ? year_text(req.params.at("year")) : year_param(req);
   if (!year) return error(year.error());
   const std::string& company = req.params.at("company");
   return node.with_state([&](const State& st, const BlockHeader& head, const Params&) {
@@ -136,6 +146,18 @@ Response company_year(Node& node, const Request& req, const std::optional<Reader
     Result<Json> j = view(st, company, *year);
     if (!j) return error(j.error());
     return answer(std::move(*j), head);
+  });
+}
+
+// GET /v1/mrv/statements/pending: the regulator and verifiers only.
+Response statements_pending(Node& node, const std::optional<Reader>& reader) {
+  if (!reader || (reader->role != "regulator" && reader->role != "verifier"))
+    return error(err("auth.forbidden",
+                     "the statements awaiting attestation are visible to the regulator and "
+                     "verifiers only; sign the read (docs/API.md)",
+                     403));
+  return node.with_state([&](const State& st, const BlockHeader& head, const Params&) {
+    return answer(mrv_statements_pending(st), head);
   });
 }
 
@@ -175,6 +197,14 @@ void register_mrv_api(http::Server& s, Node& node, const ReadWrapper& wrap) {
   s.route("GET", "/v1/mrv/companies/{company}/statement-draft",
           wrap([&](const Request& r, const std::optional<Reader>& rd) {
             return company_year(node, r, rd, "a company's statement draft", mrv_statement_draft);
+          }));
+  s.route("GET", "/v1/mrv/companies/{company}/statements/{year}",
+          wrap([&](const Request& r, const std::optional<Reader>& rd) {
+            return company_year(node, r, rd, "a company's statement", mrv_statement);
+          }));
+  s.route("GET", "/v1/mrv/statements/pending",
+          wrap([&](const Request&, const std::optional<Reader>& rd) {
+            return statements_pending(node, rd);
           }));
 }
 

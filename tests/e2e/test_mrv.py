@@ -309,7 +309,8 @@ class MrvCliTest(MrvBase):
                             (("batch", "submit"), ["--file", "--total", "--merkle-root"]),
                             (("device", "show"), ["--day"]),
                             (("daily",), ["--year", "--json"]),
-                            (("statement",), ["--year"])):
+                            (("statement",), ["--year", "draft", "submit", "show"]),
+                            (("statement", "draft"), ["--year", "--json"])):
             out = self.run_ok("mrv", *args, "--help").stdout
             for w in words:
                 self.assertIn(w, out, "tanso mrv %s --help" % " ".join(args))
@@ -382,8 +383,9 @@ class MrvCliTest(MrvBase):
                                     "--json", "-k", ver).stdout)
         self.assertEqual(int(st["total_co2e_g"]), expected)
         self.assertEqual(st["rows"][0]["activity"], {"Nm3": "10000500"})
-        self.assertIn(str(expected), self.run_ok("mrv", "statement", "hanbit-steel", "--year",
-                                                 self.year, "-k", o1).stdout)
+        # `statement draft`; `statement` alone (above) is its old spelling.
+        self.assertIn(str(expected), self.run_ok("mrv", "statement", "draft", "hanbit-steel",
+                                                 "--year", self.year, "-k", o1).stdout)
         b = json.loads(self.run_ok("mrv", "batch", "show", INST2 + "." + self.D, "-k",
                                    ver).stdout)
         self.assertEqual(b["body"]["factor_version"], V)

@@ -69,9 +69,11 @@ void add_ets_import(CLI::App& app);
 // tanso ets plan|designate|allocate|...|position (cmd_ets_tx.cpp): registry txs and reports.
 void add_ets_registry(CLI::App& app);
 // tanso mrv ... (cmd_mrv.cpp: the group and its reports; cmd_mrv_tx.cpp: add_mrv_tx, its txs,
-// added into the factors/device/plan/batch groups add_mrv creates).
+// added into the factors/device/plan/batch groups add_mrv creates; cmd_mrv_statement.cpp:
+// add_mrv_statements, the `statement` and `statements` groups).
 void add_mrv(CLI::App& app);
 void add_mrv_tx(CLI::App* mrv);
+void add_mrv_statements(CLI::App* mrv);
 // Terminal columns of UTF-8 text (Hangul and CJK count two), for aligned tables.
 size_t display_width(std::string_view s);
 // The `ets` command group, created by whichever of the two adds first.

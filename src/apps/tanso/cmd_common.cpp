@@ -103,6 +103,16 @@ void add_read_options(CLI::App* c, ReadOpts& o, const char* why) {
   c->add_flag("--json", o.json, "Print the API's JSON answer");
 }
 
+std::string company_or_key(const std::string& company, const std::string& key_path) {
+  std::string c = company;
+  if (c.empty() && !key_path.empty()) {
+    c = load_key(key_path).account;
+    if (c.ends_with(".edge")) c.resize(c.size() - 5);  // an edge account acts for its company
+  }
+  if (c.empty()) fail(kUsage, "name the company (or give a key file naming its account)");
+  return c;
+}
+
 Json get_view(const std::string& target, const ReadOpts& o) {
   KeyFile k;
   if (!o.key.empty()) k = load_key(o.key);

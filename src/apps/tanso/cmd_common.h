@@ -34,6 +34,11 @@ void add_read_options(CLI::App* c, ReadOpts& o, const char* why);
 // GET `target`, signed with --key when given; API errors exit with their code.
 Json get_view(const std::string& target, const ReadOpts& o);
 
+// The company a command is about: `company` if given, else the account of the key file at
+// `key_path` (an edge account "<company>.edge" acts and reads for its company); kUsage if
+// neither names one.
+std::string company_or_key(const std::string& company, const std::string& key_path);
+
 // A JSON value as a table cell ("-" for null, strings unquoted).
 std::string cell(const Json& v);
 // "key  value" lines of an object (one level of nesting flattened as key.sub).

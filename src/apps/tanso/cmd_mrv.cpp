@@ -1,6 +1,7 @@
 // tanso mrv: the `mrv` command group, and its reports (GET /v1/mrv/..., docs/API.md "MRV"):
-// factors list|show, installation, device show, batch show, daily, statement. The tx commands
-// are in cmd_mrv_tx.cpp. Company data is a signed read (-k): the company's own keys (its edge
+// factors list|show, installation, device show, batch show, daily. The tx commands are in
+// cmd_mrv_tx.cpp, the annual statements (draft, submit, attest, certify, show, pending) in
+// cmd_mrv_statement.cpp. Company data is a signed read (-k): the company's own keys (its edge
 // account's included), a regulator officer's or a verifier's.
 #include <iostream>
 
@@ -28,14 +29,8 @@ void need_year(uint32_t y) {
 std::string company_target(const std::string& company, const ReadOpts& r, uint32_t year,
                            const char* view) {
   need_year(year);
-  std::string c = company;
-  if (c.empty() && !r.key.empty()) {
-    c = load_key(r.key).account;
-    if (auto dot = c.find(".edge"); dot != std::string::npos && dot + 5 == c.size())
-      c.resize(dot);  // an edge account reads for its company
-  }
-  if (c.empty()) fail(kUsage, "name the company (or give a key file naming its account)");
-  return "/v1/mrv/companies/" + c + "/" + view + "?year=" + std::to_string(year);
+  return "/v1/mrv/companies/" + company_or_key(company, r.key) + "/" + view +
+         "?year=" + std::to_string(year);
 }
 
 void print_device_rows(const Json& devices) {
@@ -58,7 +53,8 @@ void add_mrv(CLI::App& app) {
   CLI::App* mrv = app.add_subcommand(
       "mrv",
       "MRV: emission factor sets, meters and their calibrations, monitoring plans, daily "
-      "batches, and the daily emissions and statement draft computed from them");
+      "batches, the daily emissions computed from them, and the annual statements (draft, "
+      "submission, verification, certification)");
   mrv->require_subcommand(1);
   CLI::App* factors = mrv->add_subcommand("factors", "Emission factor sets: publish, list, show");
   factors->require_subcommand(1);
@@ -70,6 +66,7 @@ void add_mrv(CLI::App& app) {
   CLI::App* batch = mrv->add_subcommand("batch", "Daily batches: submit, show");
   batch->require_subcommand(1);
   add_mrv_tx(mrv);
+  add_mrv_statements(mrv);
 
   static ReadOpts fl_r;
   auto* fl = factors->add_subcommand(
@@ -168,27 +165,6 @@ void add_mrv(CLI::App& app) {
           {{"day", d["day"]}, {"co2e_g", d["co2e_g"]}, {"sources", d["sources"].size()}});
     print_rows(rows, {"day", "co2e_g", "sources"});
     std::cout << "\ntotal_co2e_g  " << cell(j["total_co2e_g"]) << "\n";
-  });
-
-  static ReadOpts st_r;
-  static std::string st_co;
-  static uint32_t st_year = 0;
-  auto* st = mrv->add_subcommand(
-      "statement",
-      "A company's annual emission statement draft: rows per installation and source, totals by "
-      "scope and fuel (GET /v1/mrv/companies/{company}/statement-draft)");
-  st->add_option("company", st_co, "Company account (default: the key file's company)");
-  st->add_option("--year", st_year, "Year")->required();
-  add_read_options(st, st_r, kWho);
-  st->callback([] {
-    Json j = get_view(company_target(st_co, st_r, st_year, "statement-draft"), st_r);
-    if (st_r.json) return print_json(j);
-    print_rows(j.value("rows", Json::array()),
-               {"installation", "source", "scope", "fuel", "co2e_g", "days", "readings", "gaps"});
-    std::cout << "\n";
-    Json head = j;
-    head.erase("rows");
-    print_fields(head);
   });
 }
 
