@@ -32,6 +32,7 @@ CommandRunner setup_ledger_command(CLI::App& app);    // ledger.cpp
 CommandRunner setup_verify_command(CLI::App& app);    // verify_ceiling.cpp
 CommandRunner setup_postgres_command(CLI::App& app);  // postgres.cpp
 CommandRunner setup_ets_command(CLI::App& app);       // ets.cpp
+CommandRunner setup_edge_command(CLI::App& app);      // edge.cpp
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitErrors = 1;

@@ -13,12 +13,15 @@ namespace {
 
 using Setup = CommandRunner (*)(CLI::App&);
 // Order = order in --help.
+// clang-format off
 constexpr Setup kCommands[] = {
     setup_ledger_command,
     setup_verify_command,
     setup_postgres_command,
     setup_ets_command,
+    setup_edge_command,
 };
+// clang-format on
 
 }  // namespace
 
@@ -34,6 +37,8 @@ int main(int argc, char** argv) {
       "  postgres  only the pgbench TPC-B reference\n"
       "  ets       the emissions-trading registry: one allocation order for 1,000 companies,\n"
       "            then ets.surrender against holdings.transfer throughput in the same run\n"
+      "  edge      signed readings through mosquitto into tanso-edge (no node), readings/s\n"
+      "            against the Ed25519 verification ceiling measured in the same run\n"
       "\n"
       "Progress goes to stderr; with --json the last line on stdout is one JSON object.\n"
       "Exit codes: 0 measured (even if targets are missed), 1 errors during the run, 2 the node\n"

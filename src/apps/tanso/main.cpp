@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add_ets_import(app);
   add_ets_registry(app);
   add_mrv(app);
+  add_mrv_prove_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
