@@ -24,7 +24,7 @@ Result<InstallationInfo> parse_installation(const std::string& installation, con
                                             uint64_t max_milli,
                                             const std::string& default_version) {
   auto bad = [&](const std::string& m) {
-    return err("registry.invalid", "installation " + installation + ": " + m);
+    return err("edge.registry_invalid", "installation " + installation + ": " + m);
   };
   const Json& devs = view.is_array() ? view : view.value("devices", Json::array());
   if (!devs.is_array()) return bad("devices must be a list");

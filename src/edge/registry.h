@@ -36,7 +36,7 @@ struct Registry {
 
 // One installation from a JSON object {devices: [device records], plan?: {sources: [{
 // factor_version}]}}; `max_milli` applies to devices without their own "max_value" (decimal).
-// `default_version` is used when no plan is in force. Errors: registry.invalid.
+// `default_version` is used when no plan is in force. Errors: edge.registry_invalid.
 Result<InstallationInfo> parse_installation(const std::string& installation, const Json& view,
                                             uint64_t max_milli, const std::string& default_version);
 

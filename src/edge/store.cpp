@@ -78,7 +78,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir) {
   o.IncreaseParallelism(2);
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(o, dir, &db);
-  if (!s.ok()) return err("store.open", "cannot open " + dir + ": " + s.ToString());
+  if (!s.ok()) return err("edge.store_open", "cannot open " + dir + ": " + s.ToString());
   return std::unique_ptr<Store>(new Store(db));
 }
 
@@ -115,7 +115,7 @@ Status Store::write(rocksdb::WriteBatch& wb, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   auto s = db_->Write(wo, &wb);
-  if (!s.ok()) return err("store.write", s.ToString());
+  if (!s.ok()) return err("edge.store_write", s.ToString());
   return ok_status();
 }
 
