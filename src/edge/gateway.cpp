@@ -56,7 +56,8 @@ Status Gateway::load_registry() {
     ss << f.rdbuf();
     file = Json::parse(ss.str(), nullptr, false);
     if (!f || file.is_discarded() || !file.is_object() || !file.contains("devices"))
-      return err("edge.registry_invalid", cfg_.devices + ": not a JSON object {\"devices\": [...]}");
+      return err("edge.registry_invalid",
+                 cfg_.devices + ": not a JSON object {\"devices\": [...]}");
   }
   std::unique_ptr<NodeLink> link;
   if (cfg_.devices.empty()) {
