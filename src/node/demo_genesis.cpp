@@ -201,9 +201,11 @@ Result<Json> demo_mrv(Builder& b, const std::string& devices_dir, uint64_t time_
     txs.push_back({{"type", type}, {"from", from}, {"body", std::move(body)}});
   };
   std::set<std::string> edges;
-  Json manifest = Json::array();  // tanso-sensor-sim's devices.json (docs/SENSOR_SIM.md)
+  Json manifest = Json::array();     // tanso-sensor-sim's devices.json (docs/SENSOR_SIM.md)
+  Json edge_sites = Json::object();  // company -> installations, for scripts/run-demo.sh
   for (const auto& site : kDemoSites) {
     const std::string company = site.company, inst = site.installation;
+    edge_sites[company].push_back(inst);
     if (edges.insert(company).second) {
       auto k = b.key(company + ".edge", company + ".edge");
       if (!k) return k.error();
@@ -255,6 +257,9 @@ Result<Json> demo_mrv(Builder& b, const std::string& devices_dir, uint64_t time_
   std::ofstream mf(devices_dir + "/devices.json", std::ios::trunc);
   mf << Json{{"format", "tanso-sensor-sim/devices/v1"}, {"devices", manifest}}.dump(2) << "\n";
   if (!mf.good()) return err("demo.io", "cannot write " + devices_dir + "/devices.json");
+  std::ofstream ef(devices_dir + "/edges.json", std::ios::trunc);
+  ef << edge_sites.dump(2) << "\n";
+  if (!ef.good()) return err("demo.io", "cannot write " + devices_dir + "/edges.json");
   return Json{{"factor_sets", Json::array({demo_factor_set()})}, {"txs", txs}};
 }
 
