@@ -158,7 +158,7 @@ void add_mrv_prove_command(CLI::App& app) {
   c->add_option("device", a->device, "Device id")->required();
   c->add_option("seq", a->seq, "Reading seq")->required();
   c->add_option("--edge", a->edge, "tanso-edge URL")->capture_default_str();
-  c->add_option("--key", a->key,
+  c->add_option("-k,--key", a->key,
                 "Key file for signed reads (an account of the company's org or the regulator)");
   c->add_option("--devices", a->devices,
                 "Take the device key from this devices file instead of the node");
