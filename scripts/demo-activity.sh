@@ -6,7 +6,7 @@
 set -euo pipefail
 LISTEN=$1
 DEMO=$2
-T="build/bin/tanso --node $LISTEN -q"
+T="${TANSO_BIN_DIR:-build/bin}/tanso --node $LISTEN -q"
 height=$(curl -fs "http://$LISTEN/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])')
 [ "$height" = "0" ] || exit 0
 echo "seeding demo activity..."

@@ -5,12 +5,13 @@
 # tanso-sensor-sim playing the demo meters in real time (a reading every $SIM_INTERVAL_S s,
 # default 10). Ctrl-C stops everything; the chain (demo/data), the gateways' stores (demo/edge)
 # and the meters' last seqs (demo/sim-summary.json) stay for the next run. `rm -rf demo` starts
-# over. NO_MRV=1 starts the node alone.
+# over. NO_MRV=1 starts the node alone. The tests run it with DEMO_DIR, TANSO_BIN_DIR and
+# EDGE_PORT_BASE (default 18841, one port per gateway) set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LISTEN=${1:-127.0.0.1:8080}
-BIN=build/bin
-DEMO=demo
+BIN=${TANSO_BIN_DIR:-build/bin}
+DEMO=${DEMO_DIR:-demo}
 if [ ! -f "$DEMO/genesis.json" ]; then
   mkdir -p "$DEMO"
   "$BIN/tanso" genesis demo --chain-id tanso-demo --keys-dir "$DEMO/keys" \
@@ -44,12 +45,12 @@ if [ -z "${NO_MRV:-}" ] && [ -x "$BIN/tanso-edge" ] && [ -x "$BIN/tanso-sensor-s
 listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
 persistence true
-persistence_location $PWD/$DEMO/mqtt/
+persistence_location $(cd "$DEMO/mqtt" && pwd)/
 max_queued_messages 100000
 CONF
   "$MOSQ" -c "$DEMO/mqtt/mosquitto.conf" >"$DEMO/logs/mosquitto.log" 2>&1 &
   PIDS+=($!)
-  port=18841
+  port=${EDGE_PORT_BASE:-18841}
   EDGES=""
   while read -r company insts; do
     "$BIN/tanso-edge" --data-dir "$DEMO/edge/$company" --broker "127.0.0.1:$MQTT_PORT" \
