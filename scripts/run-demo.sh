@@ -43,6 +43,7 @@ if [ -z "${NO_MRV:-}" ] && [ -x "$BIN/tanso-edge" ] && [ -x "$BIN/tanso-sensor-s
   mkdir -p "$DEMO/mqtt" "$DEMO/edge" "$DEMO/logs"
   cat >"$DEMO/mqtt/mosquitto.conf" <<CONF
 listener $MQTT_PORT 127.0.0.1
+user $(id -un)
 allow_anonymous true
 persistence true
 persistence_location $(cd "$DEMO/mqtt" && pwd)/

@@ -7,6 +7,7 @@ package `mosquitto-clients`) are wrapped for tests that must not use Tanso's cod
 """
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -34,6 +35,10 @@ class Broker:
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         with open(self.conf, "w") as f:
             f.write("listener %d 127.0.0.1\n" % self.port)
+            # Run as root, mosquitto would switch to the user `mosquitto`, which cannot write
+            # the persistence file (nor the log) in this directory: a restart would then lose
+            # every session and queued message. Stay the user that runs the tests.
+            f.write("user %s\n" % pwd.getpwuid(os.getuid()).pw_name)
             f.write("allow_anonymous true\n")
             f.write("persistence true\n")
             f.write("persistence_location %s/\n" % self.dir)
