@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/json_fast.h"
+#include "core/mrv_registry.h"
 #include "edge/reading.h"
 
 namespace tanso::sim {
@@ -16,23 +17,7 @@ constexpr std::string_view all_units[] = {"Nm3", "kWh", "MWh", "kg", "t"};
 
 }  // namespace
 
-std::string utc_date(uint64_t time_ms) {
-  // Howard Hinnant's civil_from_days.
-  int64_t z = static_cast<int64_t>(time_ms / 86'400'000) + 719468;
-  int64_t era = z / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y),
-                static_cast<long long>(m), static_cast<long long>(d));
-  return buf;
-}
+std::string utc_date(uint64_t time_ms) { return date_of_ms(time_ms); }
 
 std::string message_with_sig(std::string_view reading_text, const Signature& sig) {
   Json t = std::string(reading_text);

@@ -67,7 +67,7 @@ struct DeviceStats {
 };
 
 // "YYYY-MM-DD" (UTC) of a time in ms since the epoch.
-std::string utc_date(uint64_t time_ms);
+std::string utc_date(uint64_t time_ms);  // core/mrv_registry.h date_of_ms
 // A message with the given signature (encode_reading_message's shape).
 std::string message_with_sig(std::string_view reading_text, const Signature& sig);
 // {"seq":<n>} (exactly that member, an integer >= 0); nullopt otherwise.
