@@ -4,7 +4,7 @@
 JOBS      ?= $(shell nproc)
 BIN       := build/bin
 LISTEN    ?= 127.0.0.1:8080
-FUZZ_SECONDS ?= 45
+FUZZ_SECONDS ?= 30
 
 .PHONY: all deps build run test unit e2e docs-test fuzz-test asan-test bench bench-micro \
         soak fuzz-long format clean help
@@ -31,7 +31,7 @@ run: build
 	@scripts/run-demo.sh $(LISTEN)
 
 # The default test run: unit, docs (OpenAPI lint, error codes, routes), end-to-end and
-# crash tests, the asan-ubsan unit tests and 45 s per fuzz target.
+# crash tests, the asan-ubsan unit tests and 30 s per fuzz target.
 test: build
 	@ctest --test-dir build/release --output-on-failure -j2 -LE soak
 	@$(MAKE) --no-print-directory asan-test
