@@ -1,7 +1,9 @@
 // The reading checks (see checker.h); each refusal has the stable code of SENSOR_PROTOCOL.md.
 #include "edge/checker.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 
 namespace tanso::edge {
 
@@ -42,23 +44,75 @@ Prechecked precheck(std::string_view topic, std::string_view message, const Regi
   return p;
 }
 
+bool DeviceState::handled(uint64_t seq) const {
+  if (seq <= acked) return true;
+  auto it = above.upper_bound(seq);
+  return it != above.begin() && std::prev(it)->second >= seq;
+}
+
+void DeviceState::absorb() {
+  while (!above.empty() && above.begin()->first <= acked + 1) {
+    acked = std::max(acked, above.begin()->second);
+    above.erase(above.begin());
+  }
+  // Entries whose seqs are all <= acked are done; the first one left covers acked + 1.
+  while (!revealed.empty() && revealed.front().first <= acked + 1) revealed.pop_front();
+  if (above.empty()) revealed.clear();
+}
+
+void DeviceState::mark(uint64_t seq, int64_t now_ms) {
+  if (handled(seq)) return;
+  const uint64_t old_max = max_handled();
+  auto next = above.upper_bound(seq);
+  uint64_t lo = seq, hi = seq;
+  if (next != above.begin()) {
+    auto prev = std::prev(next);
+    if (prev->second + 1 == seq) {
+      lo = prev->first;
+      above.erase(prev);
+    }
+  }
+  if (next != above.end() && next->first == seq + 1) {
+    hi = next->second;
+    above.erase(next);
+  }
+  above[lo] = hi;
+  if (seq > old_max + 1) revealed.emplace_back(seq, now_ms);
+  absorb();
+}
+
+void DeviceState::declare_below(uint64_t seq) {
+  if (seq == 0 || seq - 1 <= acked) return;
+  acked = seq - 1;
+  // Ranges now under acked are handled anyway; absorb() merges the one that continues it.
+  while (!above.empty() && above.begin()->second <= acked) above.erase(above.begin());
+  absorb();
+}
+
+void DeviceState::resolve(int64_t now_ms, int64_t wait_ms) {
+  for (auto& r : revealed)
+    if (r.second == kRevealedUnset) r.second = now_ms;
+  while (has_hole() && wait_ms > 0) {
+    if (revealed.empty()) revealed.emplace_back(max_handled() + 1, now_ms);
+    if (revealed.front().second > now_ms - wait_ms) return;
+    declare_below(above.begin()->first);
+  }
+}
+
 Sequenced sequence(const Prechecked& p, std::string_view sig_hex, const DeviceState& st,
                    int64_t now_ms, const SequenceLimits& lim,
                    const std::function<std::optional<std::string>(uint64_t)>& stored_text_sig,
                    const std::function<bool(int64_t)>& closed) {
   Sequenced s;
   const Reading& r = *p.reading;
-  if (st.last_seq != 0 && r.seq <= st.last_seq) {
-    auto prev = stored_text_sig(r.seq);
-    if (prev) {
+  if (st.handled(r.seq)) {
+    if (auto prev = stored_text_sig(r.seq)) {
       // An exact redelivery is acknowledged and dropped; other bytes under that seq: replay.
       bool same = *prev == std::string(sig_hex) + " " + r.text;
       s.verdict = same ? Verdict::duplicate : Verdict::refuse;
       if (!same) s.code = "reading.replayed";
       return s;
     }
-    s.code = "reading.out_of_order";
-    return s;
   }
   int64_t t = static_cast<int64_t>(r.time_ms);
   if (std::llabs(t - now_ms) > lim.max_skew_ms) {
@@ -74,18 +128,13 @@ Sequenced sequence(const Prechecked& p, std::string_view sig_hex, const DeviceSt
     s.code = "reading.late";
     return s;
   }
-  s.verdict = Verdict::accept;
-  if (st.last_seq != 0 && r.seq > st.last_seq + 1) {
-    s.gaps = r.seq - st.last_seq - 1;
-    s.subst_milli = substitute_milli(st.recent, s.gaps);
+  if (r.seq <= st.acked) {
+    // Handled without being stored: refused earlier, or declared missing.
+    s.code = "reading.out_of_order";
+    return s;
   }
+  s.verdict = Verdict::accept;
   return s;
-}
-
-void advance(DeviceState& st, const Reading& r, size_t gap_window) {
-  st.last_seq = r.seq;
-  st.recent.push_back(r.value_milli);
-  while (st.recent.size() > gap_window) st.recent.pop_front();
 }
 
 }  // namespace tanso::edge

@@ -35,6 +35,10 @@ std::span<const EdgeConfigKey> edge_config_keys() {
        &C::close_grace_s},
       {"max_skew_s", "Largest |reading time - gateway clock| in seconds", &C::max_skew_s},
       {"gap_window", "Substitute = highest of the device's last N accepted values", &C::gap_window},
+      {"gap_wait_s",
+       "Seconds a missing seq is waited for (the device resends it) before it is declared a gap; "
+       "0: only when the interval of a reading after it closes",
+       &C::gap_wait_s},
       {"verify_threads", "Signature verification threads (0: one per core)", &C::verify_threads},
       {"retry_max_s", "Longest wait between two submissions of a batch", &C::retry_max_s},
       {"registry_refresh_s", "Seconds between registry refreshes from the node",

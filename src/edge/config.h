@@ -29,6 +29,7 @@ struct EdgeConfig {
   uint32_t close_grace_s = 300;
   uint32_t max_skew_s = 300;
   uint32_t gap_window = 24;
+  uint32_t gap_wait_s = 60;  // a hole is declared missing this long after it was seen (0: at close)
   uint32_t verify_threads = 0;  // 0: one per core
   uint32_t retry_max_s = 30;
   uint32_t registry_refresh_s = 60;

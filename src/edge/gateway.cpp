@@ -29,6 +29,7 @@ Gateway::Gateway(EdgeConfig cfg, std::unique_ptr<Store> store)
   lim.rule = {cfg_.interval_min, cfg_.utc_offset_min};
   lim.max_skew_ms = int64_t{cfg_.max_skew_s} * 1000;
   lim.gap_window = cfg_.gap_window;
+  lim.gap_wait_ms = int64_t{cfg_.gap_wait_s} * 1000;
   pipeline_ = std::make_unique<Pipeline>(*store_, lim, cfg_.verify_threads);
 }
 
@@ -163,7 +164,7 @@ void Gateway::verifier() {
 
 void Gateway::committer() {
   const int64_t grace_ms = int64_t{cfg_.close_grace_s} * 1000;
-  int64_t last_close = 0;
+  int64_t last_close = 0, last_resolve = 0;
   while (!stop_) {
     std::optional<Checked> c;
     {
@@ -174,20 +175,23 @@ void Gateway::committer() {
     }
     ccv_.notify_all();
     try {
-      if (c) {
-        auto acks = pipeline_->commit(c->msgs, c->pre, now_ms());
-        for (const auto& a : acks)
-          if (mqtt_->publish(a.topic, a.payload())) acks_++;
-      }
+      std::vector<Ack> acks;
+      if (c) acks = pipeline_->commit(c->msgs, c->pre, now_ms());
       int64_t now = now_ms();
+      if (now - last_resolve >= 200) {
+        last_resolve = now;
+        for (auto& a : pipeline_->resolve_due(now)) acks.push_back(std::move(a));
+      }
       if (now - last_close >= 1000) {
         last_close = now;
-        if (!pipeline_->close_due(now, grace_ms).empty()) {
+        if (!pipeline_->close_due(now, grace_ms, &acks).empty()) {
           std::lock_guard lk(umu_);
           upload_wakeup_ = true;
           ucv_.notify_one();
         }
       }
+      for (const auto& a : acks)
+        if (mqtt_->publish(a.topic, a.payload())) acks_++;
     } catch (const std::exception& e) {
       // Nothing of the group was acknowledged; devices resend. Stop taking readings.
       spdlog::critical("edge: {}; stopping the pipeline", e.what());

@@ -61,33 +61,54 @@ std::vector<Prechecked> Pipeline::precheck_all(const std::vector<Message>& msgs)
   return out;
 }
 
+namespace {
+
+std::string ack_topic(const std::string& dkey) { return "tanso/" + dkey + "/ack"; }
+
+std::pair<std::string, std::string> split_dkey(const std::string& d) {
+  auto slash = d.find('/');
+  return {d.substr(0, slash), d.substr(slash + 1)};
+}
+
+}  // namespace
+
 std::vector<Ack> Pipeline::commit(const std::vector<Message>& msgs,
                                   const std::vector<Prechecked>& pre, int64_t now_ms) {
   rocksdb::WriteBatch wb;
   std::map<std::string, uint64_t> delta;
-  std::map<std::string, uint64_t> ack_seq;          // ack topic -> seq
+  std::map<std::string, uint64_t> stateless_ack;    // ack topic -> seq (no device state)
   std::map<std::string, std::string> group_stored;  // raw key -> "sig text" in this group
-  std::set<std::string> touched_devices;
-  std::vector<std::pair<std::string, int64_t>> opened;
+  std::set<std::string> ack_devices, touched_devices;
   for (size_t i = 0; i < msgs.size(); ++i) {
     const Prechecked& p = pre[i];
-    auto ack = [&](uint64_t seq) {
-      // Only to the device that sent it (a reading published under another device's topic is
-      // not that device's to acknowledge).
-      if (!p.topic || !p.reading || p.topic->device != p.reading->device) return;
-      std::string t = topic_for(p.topic->installation, p.topic->device) + "/ack";
-      auto& s = ack_seq[t];
-      s = std::max(s, seq);
-    };
+    // Only the device that sent it is acknowledged (a reading published under another device's
+    // topic is not that device's to acknowledge).
+    const bool own = p.topic && p.reading && p.topic->device == p.reading->device;
     if (!p.code.empty()) {
       ++delta["refused." + p.code];
-      if (p.reading) ack(p.reading->seq);
+      if (!own) continue;
+      const std::string dkey = p.topic->installation + "/" + p.reading->device;
+      if (!p.device) {
+        // Unknown here (or not this installation's): no state; its own seq is acknowledged.
+        auto& s = stateless_ack[ack_topic(dkey)];
+        s = std::max(s, p.reading->seq);
+        continue;
+      }
+      // bad_unit, bad_signature: not proven to be the device's; such a refusal never reveals a
+      // hole (a forged seq far ahead must not make the device's own readings missing).
+      DeviceState& st = devices_[dkey];
+      if (p.reading->seq <= st.max_handled() + 1 && !st.handled(p.reading->seq)) {
+        st.mark(p.reading->seq, now_ms);
+        touched_devices.insert(dkey);
+      }
+      ack_devices.insert(dkey);
       continue;
     }
     const Reading& r = *p.reading;
     const std::string& inst = p.topic->installation;
     const std::string dkey = inst + "/" + r.device;
     DeviceState& st = devices_[dkey];
+    ack_devices.insert(dkey);
     const std::string sig_hex = to_hex(ByteView(r.sig.data(), r.sig.size()));
     auto stored = [&](uint64_t seq) -> std::optional<std::string> {
       auto k = Store::raw_key(inst, r.device, seq);
@@ -102,38 +123,37 @@ std::vector<Ack> Pipeline::commit(const std::vector<Message>& msgs,
     Sequenced s = sequence(p, sig_hex, st, now_ms, lim_, stored, closed);
     if (s.verdict == Verdict::refuse) {
       ++delta["refused." + s.code];
-      ack(std::max(r.seq, st.last_seq));
+      // A signed reading refused for its own fault is handled; the seqs missing below a late
+      // one belong to closed intervals: they can only be late too, so they are declared now.
+      if (s.code == "reading.clock_skew" || s.code == "reading.impossible_value" ||
+          s.code == "reading.late") {
+        st.mark(r.seq, now_ms);
+        if (s.code == "reading.late") st.declare_below(r.seq);
+        touched_devices.insert(dkey);
+      }
       continue;
     }
     if (s.verdict == Verdict::duplicate) {
       ++delta["duplicate"];
-      ack(st.last_seq);
       continue;
     }
-    RawRecord rec{s.interval.start_ms, s.gaps, s.subst_milli, r.value_milli, sig_hex, r.text};
+    RawRecord rec{s.interval.start_ms, 0, 0, r.value_milli, sig_hex, r.text};
     const std::string rk = Store::raw_key(inst, r.device, r.seq);
     wb.Put(rk, rec.encode());
     wb.Put(Store::interval_key(inst, s.interval.start_ms, r.device, r.seq), "");
     group_stored[rk] = rec.sig_and_text();
     if (!open_.contains({inst, s.interval.start_ms})) {
       wb.Put(Store::open_key(inst, s.interval.start_ms), "");
-      opened.emplace_back(inst, s.interval.start_ms);
       std::lock_guard lk(mu_);
       open_.insert({inst, s.interval.start_ms});
     }
-    advance(st, r, lim_.gap_window);
+    st.mark(r.seq, now_ms);
     touched_devices.insert(dkey);
     ++delta["accepted"];
-    if (s.gaps) {
-      delta["gaps"] += s.gaps;
-      delta["substituted"] += s.gaps;
-    }
-    ack(r.seq);
   }
   for (const auto& d : touched_devices) {
-    auto slash = d.find('/');
-    wb.Put(Store::device_key(d.substr(0, slash), d.substr(slash + 1)),
-           encode_device_state(devices_[d]));
+    auto [inst, dev] = split_dkey(d);
+    wb.Put(Store::device_key(inst, dev), encode_device_state(devices_[d]));
   }
   {
     std::lock_guard lk(mu_);
@@ -146,11 +166,47 @@ std::vector<Ack> Pipeline::commit(const std::vector<Message>& msgs,
     if (auto w = store_.write(wb, /*sync=*/true); !w)
       throw std::runtime_error("store write failed: " + w.error().message);
   std::vector<Ack> acks;
-  for (auto& [t, s] : ack_seq) acks.push_back({t, s});
+  for (auto& [t, s] : stateless_ack) acks.push_back({t, s});
+  for (const auto& d : ack_devices)
+    if (uint64_t a = devices_[d].acked; a > 0) acks.push_back({ack_topic(d), a});
   return acks;
 }
 
-std::vector<std::string> Pipeline::close_due(int64_t now_ms, int64_t grace_ms) {
+std::vector<Ack> Pipeline::resolve_due(int64_t now_ms) {
+  rocksdb::WriteBatch wb;
+  std::vector<Ack> acks;
+  for (auto& [d, st] : devices_) {
+    if (!st.has_hole()) continue;
+    const uint64_t before = st.acked;
+    st.resolve(now_ms, lim_.gap_wait_ms);
+    if (st.acked == before) continue;
+    auto [inst, dev] = split_dkey(d);
+    wb.Put(Store::device_key(inst, dev), encode_device_state(st));
+    acks.push_back({ack_topic(d), st.acked});
+    spdlog::info("{}: seqs up to {} declared missing (no reading within the gap wait)", d,
+                 st.acked);
+  }
+  if (wb.Count() > 0)
+    if (auto w = store_.write(wb, /*sync=*/true); !w)
+      throw std::runtime_error("store write failed: " + w.error().message);
+  return acks;
+}
+
+void Pipeline::fill_gaps(const std::string& inst, std::vector<StoredReading>& readings) const {
+  for (auto& r : readings) {
+    r.gaps = r.subst_milli = 0;
+    if (r.seq <= 1 || store_.get(Store::raw_key(inst, r.device, r.seq - 1))) continue;
+    auto below = store_.readings_below(inst, r.device, r.seq, lim_.gap_window);
+    if (below.empty()) continue;  // the device's first stored reading: nothing before it
+    r.gaps = r.seq - below.front().first - 1;
+    std::deque<uint64_t> recent;
+    for (const auto& b : below) recent.push_back(b.second);
+    r.subst_milli = substitute_milli(recent, r.gaps);
+  }
+}
+
+std::vector<std::string> Pipeline::close_due(int64_t now_ms, int64_t grace_ms,
+                                             std::vector<Ack>* acks) {
   std::vector<std::pair<std::string, int64_t>> due;
   {
     std::lock_guard lk(mu_);
@@ -164,6 +220,21 @@ std::vector<std::string> Pipeline::close_due(int64_t now_ms, int64_t grace_ms) {
   for (const auto& [inst, start] : due) {
     IntervalId id = interval_at(lim_.rule, start);
     auto readings = store_.interval_readings(inst, start);
+    rocksdb::WriteBatch wb;
+    // Every hole below a reading of this interval is declared missing now: its gaps are counted
+    // in this batch, which never changes afterwards.
+    std::map<std::string, uint64_t> top;  // device -> highest seq in the interval
+    for (const auto& r : readings) top[r.device] = std::max(top[r.device], r.seq);
+    for (const auto& [dev, seq] : top) {
+      const std::string d = inst + "/" + dev;
+      DeviceState& st = devices_[d];
+      const uint64_t before = st.acked;
+      st.declare_below(seq);
+      if (st.acked == before) continue;
+      wb.Put(Store::device_key(inst, dev), encode_device_state(st));
+      if (acks) acks->push_back({ack_topic(d), st.acked});
+    }
+    fill_gaps(inst, readings);
     std::string version;
     if (reg)
       if (auto it = reg->installations.find(inst); it != reg->installations.end())
@@ -172,17 +243,22 @@ std::vector<std::string> Pipeline::close_due(int64_t now_ms, int64_t grace_ms) {
       const DeviceInfo* d = reg ? reg->find(inst, dev) : nullptr;
       return d ? std::pair{d->source, d->unit} : std::pair{std::string("unknown"), std::string()};
     });
+    uint64_t gaps = 0;
+    for (const auto& t : totals) gaps += t.gaps;
     Json body = batch_body(inst, lim_.rule, id, readings_root(readings), version, totals);
     Json rec = {{"batch_id", body["batch_id"]}, {"body", body},
                 {"status", "pending"},          {"installation", inst},
                 {"interval_start_ms", start},   {"readings", readings.size()}};
-    rocksdb::WriteBatch wb;
     const std::string bk = Store::batch_key(inst, start);
     wb.Delete(Store::open_key(inst, start));
     wb.Put(bk, rec.dump());
     {
       std::lock_guard lk(mu_);
       wb.Put("m/batches_closed", std::to_string(++counters_["batches_closed"]));
+      if (gaps) {
+        wb.Put("m/gaps", std::to_string(counters_["gaps"] += gaps));
+        wb.Put("m/substituted", std::to_string(counters_["substituted"] += gaps));
+      }
     }
     if (auto w = store_.write(wb, true); !w)
       throw std::runtime_error("store write failed: " + w.error().message);
@@ -191,8 +267,9 @@ std::vector<std::string> Pipeline::close_due(int64_t now_ms, int64_t grace_ms) {
       open_.erase({inst, start});
       closed_.insert({inst, start});
     }
-    spdlog::info("closed interval {} ({} readings, root {})", body["batch_id"].get<std::string>(),
-                 readings.size(), body["merkle_root"].get<std::string>());
+    spdlog::info("closed interval {} ({} readings, {} gaps, root {})",
+                 body["batch_id"].get<std::string>(), readings.size(), gaps,
+                 body["merkle_root"].get<std::string>());
     out.push_back(bk);
   }
   return out;

@@ -2,8 +2,11 @@
 // check a group of received messages (signatures in parallel on the pool, then the sequence
 // checks in arrival order), build one WriteBatch with the accepted readings, device states,
 // interval markers and counters, write it with sync, and only then return the acks to publish
-// (group commit: one fsync for the whole group). close_due() turns intervals whose end + grace
-// has passed into pending batches (aggregation, gap totals, Merkle root).
+// (group commit: one fsync for the whole group). An ack is {"seq": acked}: only the contiguous
+// prefix of handled seqs (checker.h DeviceState), never past a reading the edge has not got.
+// resolve_due() declares missing the holes whose wait is over; close_due() turns intervals whose
+// end + grace has passed into pending batches (aggregation, gap totals, Merkle root), declaring
+// missing first every hole below a reading of the interval. Both return the acks that moved.
 #pragma once
 
 #include <map>
@@ -55,8 +58,13 @@ class Pipeline {
   std::vector<Ack> handle(const std::vector<Message>& msgs, int64_t now_ms) {
     return commit(msgs, precheck_all(msgs), now_ms);
   }
-  // Closes every open interval with end + grace <= now_ms; returns the batch keys created.
-  std::vector<std::string> close_due(int64_t now_ms, int64_t grace_ms);
+  // Declares the holes whose gap wait is over (synced write); returns the acks that advanced.
+  std::vector<Ack> resolve_due(int64_t now_ms);
+  // Closes every open interval with end + grace <= now_ms; returns the batch keys created. The
+  // holes below the interval's readings are declared missing in the same write; the acks that
+  // advanced are appended to `acks`.
+  std::vector<std::string> close_due(int64_t now_ms, int64_t grace_ms,
+                                     std::vector<Ack>* acks = nullptr);
 
   std::map<std::string, uint64_t> counters() const;
   size_t open_intervals() const;
@@ -68,7 +76,9 @@ class Pipeline {
   mutable std::mutex mu_;  // registry_, counters_, open_ (read by metrics)
   std::shared_ptr<const Registry> registry_;
   std::map<std::string, uint64_t> counters_;
-  std::map<std::string, DeviceState> devices_;      // "<inst>/<device>"
+  std::map<std::string, DeviceState> devices_;  // "<inst>/<device>"
+  // The gaps of each reading of the interval (from the stored readings below it).
+  void fill_gaps(const std::string& inst, std::vector<StoredReading>& readings) const;
   std::set<std::pair<std::string, int64_t>> open_;  // (inst, interval start)
   std::set<std::pair<std::string, int64_t>> closed_;
 };

@@ -52,23 +52,37 @@ std::optional<RawRecord> RawRecord::decode(std::string_view v) {
 }
 
 std::string encode_device_state(const DeviceState& s) {
-  std::string out = std::to_string(s.last_seq) + " ";
-  for (size_t i = 0; i < s.recent.size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(s.recent[i]);
+  std::string out = "v2 " + std::to_string(s.acked) + " ";
+  bool first = true;
+  for (const auto& [lo, hi] : s.above) {
+    if (!first) out += ',';
+    first = false;
+    out += std::to_string(lo) + "-" + std::to_string(hi);
   }
   return out;
 }
 
 DeviceState decode_device_state(std::string_view v) {
   DeviceState s;
-  parse_u64(field(v), s.last_seq);
+  if (!v.starts_with("v2 ")) {
+    // Before acks were contiguous: "<last seq> <recent values>"; every seq up to it was handled.
+    parse_u64(field(v), s.acked);
+    return s;
+  }
+  v.remove_prefix(3);
+  parse_u64(field(v), s.acked);
   while (!v.empty()) {
     auto c = v.find(',');
-    uint64_t x = 0;
-    if (parse_u64(v.substr(0, c), x)) s.recent.push_back(x);
+    std::string_view r = v.substr(0, c);
     v = c == std::string_view::npos ? std::string_view() : v.substr(c + 1);
+    auto dash = r.find('-');
+    uint64_t lo = 0, hi = 0;
+    if (dash != std::string_view::npos && parse_u64(r.substr(0, dash), lo) &&
+        parse_u64(r.substr(dash + 1), hi) && lo <= hi && lo > s.acked)
+      s.above[lo] = hi;
   }
+  // The holes' waits start again at the first tick after the load (resends may be on the way).
+  if (s.has_hole()) s.revealed.emplace_back(s.max_handled() + 1, kRevealedUnset);
   return s;
 }
 
@@ -147,6 +161,23 @@ std::vector<StoredReading> Store::interval_readings(std::string_view inst, int64
     return true;
   });
   sort_for_merkle(out);
+  return out;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> Store::readings_below(std::string_view inst,
+                                                                 std::string_view dev, uint64_t seq,
+                                                                 size_t n) const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  if (seq <= 1 || n == 0) return out;
+  const std::string prefix = "r/" + std::string(inst) + "/" + std::string(dev) + "/";
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekForPrev(raw_key(inst, dev, seq - 1));
+       it->Valid() && it->key().starts_with(prefix) && out.size() < n; it->Prev()) {
+    auto rec = RawRecord::decode(it->value().ToStringView());
+    if (!rec) continue;
+    auto k = it->key().ToStringView().substr(prefix.size());
+    out.emplace_back(std::stoull(std::string(k), nullptr, 16), rec->value_milli);
+  }
   return out;
 }
 

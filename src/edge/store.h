@@ -1,11 +1,13 @@
 // The edge gateway's durable store (RocksDB, one column family, key prefixes):
 //   r/<inst>/<device>/<seq:16 hex>        raw reading: "<interval start ms> <gaps> <subst milli>
-//                                         <value milli> <sig hex> <exact reading text>"
+//                                         <value milli> <sig hex> <exact reading text>" (gaps and
+//                                         subst are 0: they are computed when the interval closes)
 //   i/<inst>/<start:16 hex>/<device>/<seq:16 hex>   "" : the readings of an interval
 //   o/<inst>/<start:16 hex>               "" : an interval with readings, not closed yet
 //   b/<inst>/<start:16 hex>               the interval's batch (JSON: batch_id, body, status
 //                                         pending|submitted|rejected, tx_id, height, code)
-//   d/<inst>/<device>                     device state: "<last seq> <v1,v2,...>"
+//   d/<inst>/<device>                     device state: "v2 <acked> <lo-hi,...>" (the handled
+//                                         seqs above acked; checker.h DeviceState)
 //   m/<counter>                           persisted counters (decimal)
 //   reg/<inst>                            the cached registry view (JSON)
 // A reading, its device state, the interval markers and the counters go in one WriteBatch
@@ -59,6 +61,11 @@ class Store {
             const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // The readings of an interval, sorted for the Merkle tree (device, then seq).
   std::vector<StoredReading> interval_readings(std::string_view inst, int64_t start) const;
+  // The device's stored readings with the highest seqs below `seq`, at most n, highest first:
+  // (seq, value milli).
+  std::vector<std::pair<uint64_t, uint64_t>> readings_below(std::string_view inst,
+                                                            std::string_view dev, uint64_t seq,
+                                                            size_t n) const;
   uint64_t size_bytes() const;
 
  private:

@@ -134,7 +134,7 @@ class SimEdge(te.Edge):
     """tanso-edge with the registry from the node (no --devices); start/kill/metrics/log come
     from test_edge.Edge. `grace_s` can change between starts (the close moment, see above)."""
 
-    def __init__(self, test, ledger, broker, grace_s, gap_window=24):
+    def __init__(self, test, ledger, broker, grace_s, gap_window=24, gap_wait_s=None):
         self.test, self.ledger, self.broker = test, ledger, broker
         self.dir = os.path.join(test.tmp, "edge")
         self.port = t.free_port()
@@ -147,6 +147,8 @@ class SimEdge(te.Edge):
             "--listen", "127.0.0.1:%d" % self.port, "--max-value", MAX_VALUE,
             "--max-skew-s", str(3 * 86400), "--retry-max-s", "2", "--gap-window",
             str(gap_window), "--log-level", "info"]
+        if gap_wait_s is not None:
+            self.base += ["--gap-wait-s", str(gap_wait_s)]
         self.set_grace(grace_s)
         os.makedirs(self.dir, exist_ok=True)
 
@@ -406,13 +408,16 @@ class PipelineTest(t.E2ETest):
     def test_gap_faults_substitutes(self):
         """Faults that consume seqs: each not-accepted seq between accepted ones is one gap,
         substituted by the highest of the device's last N accepted values; readings = valid; each
-        refusal counted once per faulty reading."""
+        refusal counted once per faulty reading. A skipped seq holds the acks back until the edge
+        declares it missing (docs/MRV.md "Acknowledgement and gaps"): with a gap wait of 5 s,
+        well below the simulator's retry time (60 s), no faulty reading is published twice, so
+        every refusal counter equals its fault count (counters count messages)."""
         gap_window = 8
         devices_dir, manifest, registry, seeds = self.generate(3)
         ledger = SimLedger(self, registry)
         start_ms, end_s = yesterday_kst()
         self.edge = SimEdge(self, ledger, self.broker, grace_s=time.time() - end_s + 600,
-                            gap_window=gap_window)
+                            gap_window=gap_window, gap_wait_s=5)
         self.edge.start()
         cap = tss.Capture(self.broker, "pipe-capture")
         self.captures.append(cap)

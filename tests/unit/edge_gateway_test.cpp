@@ -71,9 +71,17 @@ struct EdgeTest : ::testing::Test {
     lim.rule = rule;
     lim.max_skew_ms = 300'000;
     lim.gap_window = 3;
+    lim.gap_wait_ms = gap_wait_ms;
     pipe = std::make_unique<Pipeline>(*store, lim, 2);
     pipe->load();
     pipe->set_registry(registry());
+  }
+  // The ack published to a device in `acks` (0: none).
+  static uint64_t ack_of(const std::vector<Ack>& acks, const std::string& dev) {
+    uint64_t s = 0;
+    for (const auto& a : acks)
+      if (a.topic == "tanso/pohang/" + dev + "/ack") s = std::max(s, a.seq);
+    return s;
   }
   uint64_t count(const std::string& k) {
     auto c = pipe->counters();
@@ -84,6 +92,7 @@ struct EdgeTest : ::testing::Test {
     return v ? Json::parse(*v) : Json();
   }
   IntervalRule rule{1440, 540};
+  int64_t gap_wait_ms = 60'000;
   std::filesystem::path dir;
   std::unique_ptr<Store> store;
   std::unique_ptr<Pipeline> pipe;
@@ -144,8 +153,9 @@ TEST_F(EdgeTest, EveryCheckerCode) {
       msg("gm1", 1, 1, now, 1000),                            // accepted
       msg("gm1", 1, 1, now, 1000),                            // exact duplicate
       msg("gm1", 1, 1, now, 2000),                            // same seq, other bytes: replayed
-      msg("gm1", 1, 3, now, 1000),                            // accepted (gap of 1)
-      msg("gm1", 1, 2, now, 1000),                            // out_of_order
+      msg("gm1", 1, 3, now, 1000),                            // accepted (seq 2 missing)
+      msg("gm1", 1, 2, now, 1000),                            // fills the hole: accepted
+      msg("gm1", 1, 2, now + 1, 1000),                        // other bytes: replayed
       msg("gm2", 1, 1, now, 1000),                            // signed by gm1's key
       msg("gm2", 2, 1, now, 1000, "kWh"),                     // not gm2's unit
       msg("nope", 2, 1, now, 1000),                           // unknown_device
@@ -158,15 +168,21 @@ TEST_F(EdgeTest, EveryCheckerCode) {
       {"tanso/pohang/gm1", msg("gm2", 2, 9, now, 1).payload}  // bad_topic: device differs
   };
   auto acks = pipe->handle(m, now);
-  EXPECT_EQ(count("accepted"), 2u);
+  EXPECT_EQ(count("accepted"), 3u);
   EXPECT_EQ(count("duplicate"), 1u);
-  for (auto code :
-       {"reading.replayed", "reading.out_of_order", "reading.bad_signature", "reading.bad_unit",
-        "reading.clock_skew", "reading.impossible_value", "reading.malformed", "reading.too_large"})
+  EXPECT_EQ(count("refused.reading.replayed"), 2u);
+  for (auto code : {"reading.bad_signature", "reading.bad_unit", "reading.clock_skew",
+                    "reading.impossible_value", "reading.malformed", "reading.too_large"})
     EXPECT_EQ(count(std::string("refused.") + code), 1u) << code;
   EXPECT_EQ(count("refused.reading.unknown_device"), 2u);
   EXPECT_EQ(count("refused.reading.bad_topic"), 2u);
-  EXPECT_EQ(count("gaps"), 1u);
+  EXPECT_EQ(count("gaps"), 0u);
+  // A seq handled without being stored (here gm2's 2, refused for its clock) is out_of_order
+  // when a valid reading comes under it; a signed reading with its own fault keeps its code.
+  auto a2 = pipe->handle({msg("gm2", 2, 2, now, 1000), msg("gm2", 2, 2, now + 400'000, 7)}, now);
+  EXPECT_EQ(count("refused.reading.out_of_order"), 1u);
+  EXPECT_EQ(count("refused.reading.clock_skew"), 2u);
+  EXPECT_EQ(ack_of(a2, "gm2"), 2u);
   bool gm1_acked = false;
   for (const auto& a : acks)
     if (a.topic == "tanso/pohang/gm1/ack") {
@@ -179,8 +195,10 @@ TEST_F(EdgeTest, EveryCheckerCode) {
   const int64_t end = kT0 + 15 * 3'600'000;
   EXPECT_TRUE(pipe->close_due(end - 1, 0).empty());
   ASSERT_EQ(pipe->close_due(end + 1000, 1000).size(), 1u);
-  pipe->handle({msg("gm1", 1, 4, end - 1000, 1000)}, end);
+  // Seq 10 is late; the seqs missing below it (5..9) could only be late too: declared, acked.
+  auto a3 = pipe->handle({msg("gm1", 1, 10, end - 1000, 1000)}, end);
   EXPECT_EQ(count("refused.reading.late"), 1u);
+  EXPECT_EQ(ack_of(a3, "gm1"), 10u);
 }
 
 TEST_F(EdgeTest, GapFillAndTotals) {
@@ -232,25 +250,140 @@ TEST_F(EdgeTest, MerkleRootOrderIsDeviceThenSeq) {
 TEST_F(EdgeTest, StoreRecoveryNothingLostNothingTwice) {
   const int64_t t = kT0;
   pipe->handle({msg("gm1", 1, 1, t, 1000), msg("gm1", 1, 2, t, 2000)}, t);
-  pipe->handle({msg("gm1", 1, 4, t, 1000)}, t);  // gap of one (max 2000)
-  open();                                        // a restart: everything from the store
+  auto a = pipe->handle({msg("gm1", 1, 4, t, 1000)}, t);  // seq 3 missing: the ack stays at 2
+  EXPECT_EQ(ack_of(a, "gm1"), 2u);
+  open();  // a restart: everything from the store
   EXPECT_EQ(count("accepted"), 3u);
-  EXPECT_EQ(count("gaps"), 1u);
-  // The device resends what it has no ack for: duplicates, counted apart and not again.
-  pipe->handle({msg("gm1", 1, 2, t, 2000), msg("gm1", 1, 4, t, 1000), msg("gm1", 1, 3, t, 9)}, t);
-  EXPECT_EQ(count("accepted"), 3u);
+  // The device resends what it has no ack for: 2 and 4 are duplicates, counted apart and not
+  // again; 3 (lost by the edge, say) fills the hole and the ack moves past it.
+  a = pipe->handle({msg("gm1", 1, 2, t, 2000), msg("gm1", 1, 4, t, 1000), msg("gm1", 1, 3, t, 9)},
+                   t);
+  EXPECT_EQ(count("accepted"), 4u);
   EXPECT_EQ(count("duplicate"), 2u);
-  EXPECT_EQ(count("refused.reading.out_of_order"), 1u);
+  EXPECT_EQ(count("refused.reading.out_of_order"), 0u);
+  EXPECT_EQ(ack_of(a, "gm1"), 4u);
   pipe->handle({msg("gm1", 1, 5, t, 500)}, t);
   open();
   ASSERT_EQ(pipe->close_due(t + 86'400'000, 0).size(), 1u);
   open();  // the closed interval stays closed
   EXPECT_TRUE(pipe->close_due(t + 86'400'000, 0).empty());
   Json body = batch(kT0 - 9 * 3'600'000)["body"];
-  EXPECT_EQ(body["totals"][0]["quantity"], 1000 + 2000 + 1000 + 500 + 2000);
-  EXPECT_EQ(body["totals"][0]["readings"], 4);
+  EXPECT_EQ(body["totals"][0]["quantity"], 1000 + 2000 + 9 + 1000 + 500);
+  EXPECT_EQ(body["totals"][0]["readings"], 5);
+  EXPECT_EQ(body["totals"][0]["gaps"], 0);
+  EXPECT_EQ(count("gaps"), 0u);
   pipe->handle({msg("gm1", 1, 6, t, 1)}, t);
   EXPECT_EQ(count("refused.reading.late"), 1u);
+}
+
+TEST_F(EdgeTest, AckNeverPassesAHole) {
+  const int64_t t = kT0;
+  auto a = pipe->handle({msg("gm1", 1, 1, t, 1000), msg("gm1", 1, 2, t, 1000)}, t);
+  EXPECT_EQ(ack_of(a, "gm1"), 2u);
+  a = pipe->handle({msg("gm1", 1, 4, t, 1000), msg("gm1", 1, 6, t, 1000)}, t);
+  EXPECT_EQ(ack_of(a, "gm1"), 2u);                          // 3 and 5 missing
+  a = pipe->handle({msg("gm1", 1, 4, t, 1000)}, t + 1000);  // a duplicate: the same ack
+  EXPECT_EQ(ack_of(a, "gm1"), 2u);
+  EXPECT_TRUE(pipe->resolve_due(t + 59'000).empty());  // still waited for
+  a = pipe->handle({msg("gm1", 1, 5, t, 1000)}, t + 2000);
+  EXPECT_EQ(ack_of(a, "gm1"), 2u);  // 3 still missing
+  a = pipe->handle({msg("gm1", 1, 3, t, 1000)}, t + 3000);
+  EXPECT_EQ(ack_of(a, "gm1"), 6u);
+  // A refusal (signed, its own fault) is handled: the ack covers it, but not a hole below it.
+  a = pipe->handle({msg("gm1", 1, 8, t + 400'000, 1000)}, t + 3000);  // clock_skew; 7 missing
+  EXPECT_EQ(ack_of(a, "gm1"), 6u);
+  a = pipe->handle({msg("gm1", 1, 7, t, 1000)}, t + 3000);
+  EXPECT_EQ(ack_of(a, "gm1"), 8u);
+  // A refusal that is not proven to be the device's (bad signature) never reveals a hole.
+  a = pipe->handle({msg("gm1", 2, 1000, t, 1000)}, t + 4000);
+  EXPECT_EQ(count("refused.reading.bad_signature"), 1u);
+  EXPECT_EQ(ack_of(a, "gm1"), 8u);
+  EXPECT_TRUE(pipe->resolve_due(t + 3'600'000).empty());
+  a = pipe->handle({msg("gm1", 1, 9, t, 1000)}, t + 5000);
+  EXPECT_EQ(ack_of(a, "gm1"), 9u);
+  pipe->close_due(t + 86'400'000, 0);
+  Json g = batch(kT0 - 9 * 3'600'000)["body"]["totals"][0];
+  EXPECT_EQ(g["readings"], 8);
+  EXPECT_EQ(g["gaps"], 1);  // seq 8, refused
+}
+
+TEST_F(EdgeTest, GapDeclaredAfterTheWait) {
+  const int64_t t = kT0;
+  pipe->handle({msg("gm1", 1, 1, t, 5000), msg("gm1", 1, 2, t, 7000)}, t);
+  auto a = pipe->handle({msg("gm1", 1, 5, t, 3000)}, t + 10'000);  // 3, 4 missing
+  EXPECT_EQ(ack_of(a, "gm1"), 2u);
+  EXPECT_TRUE(pipe->resolve_due(t + 69'999).empty());
+  a = pipe->resolve_due(t + 70'000);  // 60 s after 5 revealed them: declared missing
+  EXPECT_EQ(ack_of(a, "gm1"), 5u);
+  // Too late now: refused, acknowledged, not stored.
+  a = pipe->handle({msg("gm1", 1, 4, t, 1)}, t + 71'000);
+  EXPECT_EQ(count("refused.reading.out_of_order"), 1u);
+  EXPECT_EQ(ack_of(a, "gm1"), 5u);
+  pipe->close_due(t + 86'400'000, 0);
+  Json g = batch(kT0 - 9 * 3'600'000)["body"]["totals"][0];
+  EXPECT_EQ(g["quantity"], 5000 + 7000 + 3000 + 2 * 7000);
+  EXPECT_EQ((std::pair{g["readings"], g["gaps"]}), (std::pair{Json(3), Json(2)}));
+  EXPECT_EQ(count("gaps"), 2u);
+  EXPECT_EQ(count("substituted"), 2u);
+}
+
+TEST_F(EdgeTest, GapDeclaredWhenTheIntervalCloses) {
+  gap_wait_ms = 0;  // holes are waited for until the interval of a reading above them closes
+  open();
+  const int64_t t = kT0;
+  pipe->handle({msg("gm1", 1, 1, t, 5000)}, t);
+  auto a = pipe->handle({msg("gm1", 1, 3, t, 3000)}, t);
+  EXPECT_EQ(ack_of(a, "gm1"), 1u);
+  EXPECT_TRUE(pipe->resolve_due(t + 3'600'000).empty());
+  std::vector<Ack> acks;
+  const int64_t end = kT0 + 15 * 3'600'000;  // 24:00 KST
+  ASSERT_EQ(pipe->close_due(end + 1000, 1000, &acks).size(), 1u);
+  EXPECT_EQ(ack_of(acks, "gm1"), 3u);
+  Json g = batch(kT0 - 9 * 3'600'000)["body"]["totals"][0];
+  EXPECT_EQ(g["quantity"], 5000 + 3000 + 5000);
+  EXPECT_EQ(g["gaps"], 1);
+  open();  // persisted
+  a = pipe->handle({msg("gm1", 1, 2, end - 1000, 1)}, end + 1000);
+  EXPECT_EQ(count("refused.reading.late"), 1u);
+  EXPECT_EQ(ack_of(a, "gm1"), 3u);
+}
+
+TEST_F(EdgeTest, RestartWhileAHoleIsOpen) {
+  const int64_t t = kT0;
+  pipe->handle({msg("gm1", 1, 1, t, 1000), msg("gm1", 1, 3, t, 3000)}, t);
+  open();  // the hole (seq 2) persists; its wait starts again at the first tick
+  auto a = pipe->handle({msg("gm1", 1, 3, t, 3000)}, t + 100'000);
+  EXPECT_EQ(count("duplicate"), 1u);
+  EXPECT_EQ(ack_of(a, "gm1"), 1u);
+  EXPECT_TRUE(pipe->resolve_due(t + 100'000).empty());
+  EXPECT_TRUE(pipe->resolve_due(t + 159'999).empty());
+  a = pipe->handle({msg("gm1", 1, 2, t, 2000)}, t + 150'000);  // the device's resend
+  EXPECT_EQ(ack_of(a, "gm1"), 3u);
+  open();
+  EXPECT_TRUE(pipe->resolve_due(t + 1'000'000).empty());
+  pipe->close_due(t + 86'400'000, 0);
+  Json g = batch(kT0 - 9 * 3'600'000)["body"]["totals"][0];
+  EXPECT_EQ((std::pair{g["quantity"], g["gaps"]}), (std::pair{Json(6000), Json(0)}));
+}
+
+TEST_F(EdgeTest, NewDeviceWaitsForItsFirstReadings) {
+  const int64_t t = kT0;
+  // gm1's first readings (1, 2) were lost by the edge; 3 is the first it stores: no ack yet, as
+  // {"seq":3} would tell the device to drop 1 and 2.
+  auto a = pipe->handle({msg("gm1", 1, 3, t, 3000)}, t);
+  EXPECT_EQ(ack_of(a, "gm1"), 0u);
+  a = pipe->handle({msg("gm1", 1, 1, t, 1000), msg("gm1", 1, 2, t, 2000)}, t + 5000);
+  EXPECT_EQ(ack_of(a, "gm1"), 3u);
+  // gm2 starts at 10 (its earlier seqs never come): after the wait, 10 is its first reading.
+  pipe->handle({msg("gm2", 2, 10, t, 1500)}, t);
+  a = pipe->resolve_due(t + 60'000);
+  EXPECT_EQ(ack_of(a, "gm2"), 10u);
+  pipe->close_due(t + 86'400'000, 0);
+  Json body = batch(kT0 - 9 * 3'600'000)["body"];
+  EXPECT_EQ(body["totals"][0]["quantity"], 6000);
+  EXPECT_EQ(body["totals"][0]["readings"], 3);
+  EXPECT_EQ(body["totals"][1]["quantity"], 1500);
+  EXPECT_EQ(body["totals"][1]["gaps"], 0);
 }
 
 TEST_F(EdgeTest, SubDailySlotsAreSeparateBatches) {
