@@ -24,11 +24,16 @@ struct World {
   std::unique_ptr<tanso::Node> node;
   std::unique_ptr<tanso::http::Server> server;
   tanso::http::Options opts;
+  std::string dir;
   World() {
     tanso::init_crypto();
-    std::string keys = "/tmp/tanso-fuzz-api-keys";
-    std::filesystem::remove_all(keys);
-    auto g = tanso::make_demo_genesis("tanso-fuzz", keys, 1'700'000'000'000);
+    // Its own fresh directory: the demo genesis writes key files (never overwriting one) under
+    // keys/ and the meters' under devices/.
+    char tmpl[] = "/tmp/tanso-fuzz-api-XXXXXX";
+    check(mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    auto g =
+        tanso::make_demo_genesis("tanso-fuzz", dir + "/keys", 1'700'000'000'000, dir + "/devices");
     check(g.ok());
     tanso::Config cfg;
     cfg.block_interval_ms = 1;
