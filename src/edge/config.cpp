@@ -1,12 +1,11 @@
 // Loading tanso-edge's TOML configuration (toml++) and checking it.
 #include "edge/config.h"
 
-#include <toml++/toml.h>
-
 #include <limits>
 
 #include "core/tx.h"
 #include "edge/reading.h"
+#include "node/toml_keys.h"
 
 namespace tanso::edge {
 
@@ -90,39 +89,7 @@ Status validate_edge_config(const EdgeConfig& cfg) {
 }
 
 Status load_edge_config_file(const std::string& path, EdgeConfig& cfg) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return err("config.invalid", path + ": " + std::string(e.description()));
-  }
-  for (auto&& entry : t) {
-    std::string name(entry.first.str());
-    const toml::node& v = entry.second;
-    const EdgeConfigKey* key = nullptr;
-    for (const auto& k : edge_config_keys())
-      if (name == k.name) key = &k;
-    if (!key) return err("config.invalid", path + ": unknown key '" + name + "'");
-    bool ok = std::visit(
-        [&](auto member) {
-          auto& out = cfg.*member;
-          using T = std::remove_reference_t<decltype(out)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            auto s = v.value<std::string>();
-            if (s) out = *s;
-            return s.has_value();
-          } else {
-            auto n = v.value<int64_t>();
-            if (!n || *n < std::numeric_limits<T>::min() || *n > std::numeric_limits<T>::max())
-              return false;
-            out = static_cast<T>(*n);
-            return true;
-          }
-        },
-        key->field);
-    if (!ok) return err("config.invalid", path + ": bad value for '" + name + "'");
-  }
-  return ok_status();
+  return load_toml_keys(path, cfg, edge_config_keys());
 }
 
 }  // namespace tanso::edge

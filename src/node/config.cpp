@@ -1,11 +1,10 @@
 // Loading tansod's TOML configuration (toml++).
 #include "node/config.h"
 
-#include <toml++/toml.h>
-
 #include <limits>
 
 #include "core/limits.h"
+#include "node/toml_keys.h"
 
 namespace tanso {
 
@@ -52,38 +51,7 @@ Status validate_config(const Config& cfg) {
 }
 
 Status load_config_file(const std::string& path, Config& cfg) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return err("config.invalid", path + ": " + std::string(e.description()));
-  }
-  for (auto&& entry : t) {
-    std::string name(entry.first.str());
-    const toml::node& v = entry.second;
-    const ConfigKey* key = nullptr;
-    for (const auto& k : config_keys())
-      if (name == k.name) key = &k;
-    if (!key) return err("config.invalid", path + ": unknown key '" + name + "'");
-    bool ok = std::visit(
-        [&](auto member) {
-          auto& out = cfg.*member;
-          using T = std::remove_reference_t<decltype(out)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            auto s = v.value<std::string>();
-            if (s) out = *s;
-            return s.has_value();
-          } else {
-            auto n = v.value<int64_t>();
-            if (!n || *n < 0 || static_cast<uint64_t>(*n) > std::numeric_limits<T>::max())
-              return false;
-            out = static_cast<T>(*n);
-            return true;
-          }
-        },
-        key->field);
-    if (!ok) return err("config.invalid", path + ": bad value for '" + name + "'");
-  }
+  if (auto s = load_toml_keys(path, cfg, config_keys()); !s) return s;
   return validate_config(cfg);
 }
 
