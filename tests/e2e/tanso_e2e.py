@@ -508,6 +508,35 @@ class E2ETest(unittest.TestCase):
             node.start()
         return demo, node
 
+    def read_events(self, last_event_id, until, timeout=20):
+        """Reads /v1/events of self.node from after `last_event_id` until `until(events)` is true
+        (events: dicts of the SSE fields id/event/data); fails on timeout."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.node.port, timeout=timeout)
+        self.addCleanup(conn.close)
+        conn.request("GET", "/v1/events", headers={"Accept": "text/event-stream",
+                                                   "Last-Event-ID": str(last_event_id)})
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        events, cur = [], {}
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = resp.fp.readline()
+            if not line:
+                break
+            line = line.decode().rstrip("\r\n")
+            if line == "":
+                if cur:
+                    events.append(cur)
+                    cur = {}
+                    if until(events):
+                        return events
+                continue
+            if line.startswith(":"):
+                continue
+            k, _, v = line.partition(":")
+            cur[k] = v[1:] if v.startswith(" ") else v
+        raise AssertionError("events ended or timed out; got %r" % events)
+
     def assertCode(self, resp, status, code):
         self.assertEqual((resp.status, resp.code()), (status, code), resp.text[:500])
 

@@ -131,33 +131,6 @@ class StatementBase(MrvBase):
     def statement_path(self, company="hanbit-steel", year=None):
         return "/v1/mrv/companies/%s/statements/%s" % (company, year or self.Y)
 
-    def read_events(self, last_event_id, until, timeout=20):
-        conn = http.client.HTTPConnection("127.0.0.1", self.node.port, timeout=timeout)
-        self.addCleanup(conn.close)
-        conn.request("GET", "/v1/events", headers={"Accept": "text/event-stream",
-                                                   "Last-Event-ID": str(last_event_id)})
-        resp = conn.getresponse()
-        self.assertEqual(resp.status, 200)
-        events, cur = [], {}
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            line = resp.fp.readline()
-            if not line:
-                break
-            line = line.decode().rstrip("\r\n")
-            if line == "":
-                if cur:
-                    events.append(cur)
-                    cur = {}
-                    if until(events):
-                        return events
-                continue
-            if line.startswith(":"):
-                continue
-            k, _, v = line.partition(":")
-            cur[k] = v[1:] if v.startswith(" ") else v
-        raise AssertionError("events ended or timed out; got %r" % events)
-
     def check_certified_in_ets(self, expected_t):
         """The ETS module holds the certified tonnes: the company record and position report."""
         pos = self.read("/v1/ets/companies/hanbit-steel/position?year=%d" % self.Y,
