@@ -6,7 +6,7 @@ BIN       := build/bin
 LISTEN    ?= 127.0.0.1:8080
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build run test unit e2e docs-test fuzz-test asan-test bench bench-micro \
+.PHONY: all deps build web run test unit e2e browser-test docs-test fuzz-test asan-test bench bench-micro \
         soak fuzz-long format clean help
 
 all: build
@@ -15,6 +15,8 @@ help:
 	@echo "make run        install deps, build, start a demo node (dashboard + demo data)"
 	@echo "make test       install deps, build, run every default test"
 	@echo "make build      build into build/bin (preset: release)"
+	@echo "make web        build only the dashboard (web/ -> web/dist; npm ci from the lock file)"
+	@echo "make browser-test  the dashboard's browser tests (Chromium, headless; screenshots in build/release/test-artifacts/browser)"
 	@echo "make bench      micro-benchmarks and tanso-bench ledger (see docs/PERFORMANCE.md)"
 	@echo "make soak       long crash-safety (100 SIGKILLs) and fuzz runs (opt-in)"
 	@echo "make asan-test  unit tests under AddressSanitizer + UBSan"
@@ -26,6 +28,10 @@ deps:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j$(JOBS)
+
+web: deps
+	@cmake --preset release >/dev/null
+	@cmake --build build/release --target web
 
 run: build
 	@scripts/run-demo.sh $(LISTEN)
@@ -42,6 +48,9 @@ unit: build
 
 e2e: build
 	@ctest --test-dir build/release --output-on-failure -L e2e
+
+browser-test: build
+	@ctest --test-dir build/release --output-on-failure -L browser
 
 asan-test: deps
 	@cmake --preset asan-ubsan >/dev/null

@@ -2,7 +2,8 @@
 # Seeds a fresh demo chain with some activity (only when it is still at height 0): the regulator
 # creates a carbon-points instrument, the bank moves cash, companies pay each other; in the
 # emissions-trading registry (allocated in genesis) daehan-cement surrenders its 2026 KAU and
-# nuri-power records its projected 2026 emissions.
+# nuri-power records its projected 2026 emissions; each demo installation gets a week of daily
+# MRV batches.
 set -euo pipefail
 LISTEN=$1
 DEMO=$2
@@ -22,4 +23,13 @@ $T tx send -k "$DEMO/keys/goyang-city.json" --type holdings.issue \
   --body '{"instrument":"GOYANG-PT","to":"goyang-city","amount":"100000"}' >/dev/null
 $T ets surrender -k "$DEMO/keys/daehan-cement.json" --year 2026 --kau 780,000 >/dev/null
 $T ets project -k "$DEMO/keys/nuri-power.json" --year 2026 --tco2e 2,250,000 >/dev/null
+# A week of MRV history (daily batches signed by each company's edge account), so the emissions
+# chart has days to show before the live pipeline adds today's.
+HIST=$(mktemp -d)
+python3 "$(dirname "$0")/demo_history.py" "$DEMO/genesis.json" "$HIST" 7
+for f in "$HIST"/*.json; do
+  company=$(basename "$f" | cut -d. -f1)
+  $T mrv batch submit -k "$DEMO/keys/$company.edge.json" --file "$f" >/dev/null
+done
+rm -rf "$HIST"
 echo "demo activity committed"

@@ -11,6 +11,7 @@ pkgs=(
   clang libclang-rt-14-dev clang-format
   postgresql-15 python3 openssl xxd
   mosquitto mosquitto-clients libmosquitto-dev ccache
+  chromium fonts-noto-cjk
 )
 
 missing=()

@@ -1,11 +1,11 @@
 // HTTP handlers: submission, tx status and proofs, blocks, accounts, events, health, metrics.
 #include "node/api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/holdings.h"
 #include "core/identity.h"
@@ -16,6 +16,7 @@
 #include "node/api_mrv.h"
 #include "node/api_util.h"
 #include "node/read_auth.h"
+#include "node/web_assets.h"
 
 namespace tanso {
 
@@ -355,14 +356,6 @@ void events(Node& node, const Request& req, http::EventSink& sink) {
   node.metrics().sse_clients--;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return {};
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
@@ -444,18 +437,9 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
     return r;
   });
   s.stream("/v1/events", [&](const Request& r, http::EventSink& sink) { events(node, r, sink); });
-  std::string web = opts.web_dir;
-  s.route("GET", "/", [web](const Request&) {
-    Response r;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = web.empty() ? std::string() : read_file(web + "/index.html");
-    if (r.body.empty())
-      r.body =
-          "<!doctype html><meta charset=utf-8><title>Tanso</title><h1>Tanso node</h1>"
-          "<p>API: <a href=/v1/status>/v1/status</a>, <a href=/v1/openapi.json>OpenAPI</a>, "
-          "<a href=/metrics>metrics</a>.</p>";
-    return r;
-  });
+  WebAssets web = load_web_assets(opts.web_dir);
+  if (!web.error.empty()) spdlog::warn("dashboard: {}", web.error);
+  register_web_routes(s, web);
 }
 
 }  // namespace tanso

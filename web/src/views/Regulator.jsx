@@ -1,0 +1,234 @@
+// The regulator's view: the designated companies, the compliance table, and the allocation
+// order with the officers' multi-signature: one officer builds and signs the order, passes the
+// signed envelope (a file) to the next, who checks the same preview and the signatures already
+// on it, adds a signature and submits once the threshold is met. Keys never leave the browser.
+import { useState } from 'preact/hooks';
+import { Badge, ErrorBox, Loading, SignInFirst, TxResult, requireRole, useApi, useTx } from '../components/ui.jsx';
+import { groupDigits } from '../lib/format.js';
+import { t } from '../lib/i18n.js';
+import { state } from '../lib/store.js';
+import { addSignature, checkEnvelope } from '../lib/tanso.js';
+
+const YEAR = 2026;
+const TYPE = 'ets.allocation.order';
+
+const STATUS = { compliant: 'ok', met: 'ok', open: 'warn', shortfall: 'bad', uncertified: 'neutral' };
+
+function Compliance({ client }) {
+  const res = useApi(client, `/v1/ets/years/${YEAR}/compliance`);
+  if (!res.data) return <Loading res={res} />;
+  return (
+    <section aria-labelledby="comp-h">
+      <h2 id="comp-h">{t('reg.compliance', { year: YEAR })}</h2>
+      <table id="compliance">
+        <thead><tr>
+          <th scope="col">{t('company')}</th><th scope="col" class="num">{t('overview.allocated')}</th>
+          <th scope="col" class="num">{t('reg.certified')}</th><th scope="col" class="num">{t('reg.surrendered')}</th>
+          <th scope="col" class="num">{t('reg.shortfall')}</th><th scope="col">{t('status')}</th>
+        </tr></thead>
+        <tbody>
+          {res.data.rows.map((r) => (
+            <tr key={r.company}>
+              <td>{r.name}</td><td class="num">{groupDigits(r.allocated)}</td>
+              <td class="num">{groupDigits(r.certified_tco2e)}</td>
+              <td class="num">{groupDigits(String(Number(r.surrendered_kau) + Number(r.surrendered_kcu)))}</td>
+              <td class="num">{groupDigits(r.shortfall)}</td>
+              <td><Badge kind={STATUS[r.status] || 'neutral'}>{t('status.' + r.status)}</Badge></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+// The order as the officers see it before signing: every entry, the total and the plan's room.
+function Preview({ client, body }) {
+  const totals = useApi(client, `/v1/ets/years/${body.year}/totals`);
+  const total = body.entries.reduce((a, [, n]) => a + BigInt(n), 0n);
+  const cap = totals.data && totals.data.plan ? BigInt(totals.data.plan.cap) : null;
+  const already = totals.data ? BigInt(totals.data.allocated) : 0n;
+  const room = cap === null ? null : cap - already;
+  return (
+    <div class="preview" id="allocation-preview">
+      <h3>{t('reg.preview', { order: body.order, year: body.year })}</h3>
+      {body.basis && <p class="muted">{t('reg.basis')}: {body.basis}</p>}
+      <table>
+        <thead><tr><th scope="col">{t('company')}</th><th scope="col" class="num">KAU-{body.year}</th></tr></thead>
+        <tbody>
+          {body.entries.map(([c, n]) => <tr key={c}><td>{c}</td><td class="num">{groupDigits(String(n))}</td></tr>)}
+        </tbody>
+        <tfoot>
+          <tr><th scope="row">{t('total')}</th><td class="num" id="preview-total">{groupDigits(String(total))}</td></tr>
+          {room !== null && (
+            <tr><th scope="row">{t('reg.room')}</th><td class="num">{groupDigits(String(room))}</td></tr>
+          )}
+        </tfoot>
+      </table>
+      {room !== null && total > room && <p class="error" role="alert">{t('reg.above_cap')}</p>}
+      <ErrorBox error={totals.error} />
+    </div>
+  );
+}
+
+function download(name, obj) {
+  const blob = new Blob([JSON.stringify(obj, null, 2) + '\n'], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+// Signatures on an envelope against the regulator's keys and the type's threshold.
+function SignatureState({ envelope, account }) {
+  const need = (account.type_thresholds && account.type_thresholds[TYPE]) || account.threshold || 1;
+  const have = envelope.signatures.length;
+  return (
+    <p id="sig-state">
+      {t('reg.signatures', { have, need })}{' '}
+      {have >= need ? <Badge kind="ok">{t('reg.ready')}</Badge> : <Badge kind="warn">{t('reg.needs_more')}</Badge>}
+    </p>
+  );
+}
+
+function Signed({ client, envelope, account }) {
+  const tx = useTx();
+  const need = (account.type_thresholds && account.type_thresholds[TYPE]) || account.threshold || 1;
+  const body = JSON.parse(envelope.payload).body;
+  return (
+    <div class="signed">
+      <SignatureState envelope={envelope} account={account} />
+      <ul class="sigs">{envelope.signatures.map((s) => <li key={s.key}><code>{s.key.slice(0, 24)}…</code></li>)}</ul>
+      <div class="buttons">
+        <button type="button" id="download-envelope"
+                onClick={() => download(`allocation-${body.order}.envelope.json`, envelope)}>
+          {t('reg.download')}
+        </button>
+        {envelope.signatures.length >= need && !(tx.result && tx.result.ok) && (
+          <button type="button" id="submit-order" disabled={tx.busy}
+                  onClick={() => tx.run(() => client.submit(envelope))}>
+            {t('reg.submit')}
+          </button>
+        )}
+      </div>
+      <TxResult result={tx.result} />
+    </div>
+  );
+}
+
+function NewOrder({ client, account }) {
+  const companies = useApi(client, `/v1/ets/companies?year=${YEAR}`, { live: false });
+  const [order, setOrder] = useState(`ORD-${YEAR}-${Date.now() % 100000}`);
+  const [basis, setBasis] = useState('');
+  const [amounts, setAmounts] = useState({});
+  const [envelope, setEnvelope] = useState(null);
+  const [error, setError] = useState(null);
+  if (!companies.data) return <Loading res={companies} />;
+  const entries = companies.data.companies
+    .map((c) => [c.company, (amounts[c.company] || '').replace(/[,\s_]/g, '')])
+    .filter(([, n]) => n !== '');
+  const bad = entries.some(([, n]) => !/^[1-9][0-9]{0,17}$/.test(n));
+  const body = { order, year: YEAR, basis, entries: entries.map(([c, n]) => [c, Number(n)]) };
+  if (!basis) delete body.basis;
+  async function sign(e) {
+    e.preventDefault();
+    setError(null);
+    try {
+      setEnvelope(await client.sign(TYPE, body));
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <section aria-labelledby="alloc-h">
+      <h2 id="alloc-h">{t('reg.new_order')}</h2>
+      <p class="muted">{t('reg.multisig_help')}</p>
+      <form onSubmit={sign}>
+        <div class="form-row">
+          <label>{t('reg.order_id')}<input name="order" value={order} onInput={(e) => setOrder(e.target.value)} /></label>
+          <label>{t('reg.basis')}<input name="basis" value={basis} onInput={(e) => setBasis(e.target.value)} /></label>
+        </div>
+        <table>
+          <thead><tr><th scope="col">{t('company')}</th><th scope="col">KAU-{YEAR}</th></tr></thead>
+          <tbody>
+            {companies.data.companies.map((c) => (
+              <tr key={c.company}>
+                <td>{c.name}</td>
+                <td><input aria-label={t('reg.amount_for', { company: c.company })} name={'amount-' + c.company}
+                           inputMode="numeric" value={amounts[c.company] || ''}
+                           onInput={(e) => setAmounts({ ...amounts, [c.company]: e.target.value })} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {entries.length > 0 && !bad && <Preview client={client} body={body} />}
+        <button type="submit" id="sign-order" disabled={entries.length === 0 || bad || !order}>{t('reg.sign_first')}</button>
+      </form>
+      <ErrorBox error={error} />
+      {envelope && <Signed client={client} envelope={envelope} account={account} />}
+    </section>
+  );
+}
+
+function CoSign({ client, account }) {
+  const [envelope, setEnvelope] = useState(null);
+  const [error, setError] = useState(null);
+  const [chain, setChain] = useState(null);
+  async function load(text) {
+    setError(null);
+    setEnvelope(null);
+    try {
+      const env = JSON.parse(text);
+      const p = JSON.parse(env.payload);
+      const c = await client.chain();
+      setChain(c);
+      if (p.type !== TYPE) throw Object.assign(new Error(t('reg.not_order')), { code: 'envelope.wrong_type' });
+      if (p.chain !== c) throw Object.assign(new Error(t('reg.wrong_chain')), { code: 'envelope.wrong_chain' });
+      checkEnvelope(c, env);
+      setEnvelope(env);
+    } catch (err) {
+      setError(err.code ? err : Object.assign(err, { code: 'envelope.malformed' }));
+    }
+  }
+  function cosign() {
+    setError(null);
+    try {
+      setEnvelope(addSignature(chain, envelope, state.session.key));
+    } catch (err) {
+      setError(err);
+    }
+  }
+  const mine = envelope && envelope.signatures.some((s) => s.key === state.session.key.pub);
+  return (
+    <section aria-labelledby="cosign-h">
+      <h2 id="cosign-h">{t('reg.cosign')}</h2>
+      <label>{t('reg.envelope_file')}
+        <input type="file" id="envelope-file" accept=".json,application/json"
+               onChange={async (e) => e.target.files[0] && load(await e.target.files[0].text())} />
+      </label>
+      <ErrorBox error={error} />
+      {envelope && (
+        <div>
+          <Preview client={client} body={JSON.parse(envelope.payload).body} />
+          {!mine && <button type="button" id="add-signature" onClick={cosign}>{t('reg.add_signature')}</button>}
+          <Signed client={client} envelope={envelope} account={account} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function Regulator({ client }) {
+  if (!requireRole(['regulator'])) return <SignInFirst roles={['regulator']} />;
+  const account = state.session.account;
+  return (
+    <div>
+      <h1>{t('reg.title')}</h1>
+      <Compliance client={client} />
+      <NewOrder client={client} account={account} />
+      <CoSign client={client} account={account} />
+    </div>
+  );
+}
