@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Seeds a fresh demo chain with some activity (only when it is still at height 0): the regulator
-# creates a carbon-points instrument, the bank moves cash, companies pay each other; in the
-# emissions-trading registry (allocated in genesis) daehan-cement surrenders its 2026 KAU and
-# nuri-power records its projected 2026 emissions; each demo installation gets a week of daily
-# MRV batches.
+# Seeds a fresh demo chain with some activity (only when it is still at height 0): Goyang city
+# creates its carbon points and local currency and gives citizens some, a citizen pays a
+# merchant, the bank moves cash, companies pay each other; in the emissions-trading registry
+# (allocated in genesis) daehan-cement surrenders its 2026 KAU and nuri-power records its
+# projected 2026 emissions; each demo installation gets a week of daily MRV batches.
 set -euo pipefail
 LISTEN=$1
 DEMO=$2
@@ -21,6 +21,17 @@ $T tx send -k "$DEMO/keys/nuri-power.json" --type holdings.transfer \
   --body '{"instrument":"KRW","to":"krx","amount":"1000000"}' >/dev/null
 $T tx send -k "$DEMO/keys/goyang-city.json" --type holdings.issue \
   --body '{"instrument":"GOYANG-PT","to":"goyang-city","amount":"100000"}' >/dev/null
+# Goyang's citizens: carbon points for low-carbon actions, and the city's local currency.
+$T tx send -k "$DEMO/keys/goyang-city.json" --type holdings.transfer \
+  --body '{"instrument":"GOYANG-PT","to":"citizen-kim","amount":"1200","memo":"bus and subway instead of car, October"}' >/dev/null
+$T tx send -k "$DEMO/keys/goyang-city.json" --type holdings.transfer \
+  --body '{"instrument":"GOYANG-PT","to":"citizen-lee","amount":"800","memo":"home electricity saving, October"}' >/dev/null
+$T tx send -k "$DEMO/keys/goyang-city.json" --type instrument.create \
+  --body '{"instrument":"GOYANG-PAY","name":"Goyang Pay (local currency)","unit":"KRW"}' >/dev/null
+$T tx send -k "$DEMO/keys/goyang-city.json" --type holdings.issue \
+  --body '{"instrument":"GOYANG-PAY","to":"citizen-kim","amount":"50000","memo":"points converted, October"}' >/dev/null
+$T tx send -k "$DEMO/keys/citizen-kim.json" --type holdings.transfer \
+  --body '{"instrument":"GOYANG-PAY","to":"goyang-market","amount":"12000","memo":"vegetables"}' >/dev/null
 $T ets surrender -k "$DEMO/keys/daehan-cement.json" --year 2026 --kau 780,000 >/dev/null
 $T ets project -k "$DEMO/keys/nuri-power.json" --year 2026 --tco2e 2,250,000 >/dev/null
 # A week of MRV history (daily batches signed by each company's edge account), so the emissions

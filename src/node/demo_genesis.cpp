@@ -307,6 +307,10 @@ Result<std::string> make_demo_genesis(const std::string& chain_id, const std::st
       {"goyang-city", "Goyang City (citizen programs)", "municipality"},
       {"krx", "Korea Exchange (emissions market)", "exchange"},
       {"settle-bank", "Settlement Bank", "bank"},
+      // Citizens are organizations of one account each, so no citizen reads another's points.
+      {"citizen-kim", "Kim Min-ji (Goyang citizen)", "citizen"},
+      {"citizen-lee", "Lee Jun-ho (Goyang citizen)", "citizen"},
+      {"goyang-market", "Goyang Ilsan market (merchant)", "merchant"},
   };
   for (const auto& a : actors)
     if (auto s = b.org(a.id, a.name, a.role); !s) return s.error();

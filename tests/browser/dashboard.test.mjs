@@ -208,6 +208,31 @@ test('the explorer verifies an inclusion proof in the browser and catches a forg
   await page.context().close();
 });
 
+test('a citizen sees its carbon points, local currency and their movements', async () => {
+  const page = await newPage(browser, { locale: 'ko-KR' }, errors);
+  await signIn(page, 'citizen-kim');
+  assert.equal(new URL(page.url()).hash, '#/wallet');
+  await page.waitForSelector('#wallet-GOYANG-PT');
+  const pts = await node.balance('citizen-kim', 'GOYANG-PT');
+  const pay = await node.balance('citizen-kim', 'GOYANG-PAY');
+  assert.ok(pts > 0n && pay > 0n, 'the demo gave points and local currency');
+  assert.equal(await page.textContent('#wallet-GOYANG-PT .card-value'), group(pts));
+  assert.match(await page.textContent('#wallet-GOYANG-PT .card-label'), /탄소포인트/);
+  assert.equal(await page.textContent('#wallet-GOYANG-PAY .card-value'), group(pay));
+  assert.match(await page.textContent('#wallet-GOYANG-PAY .card-label'), /지역화폐/);
+  const hist = await page.textContent('#wallet-history');
+  assert.match(hist, /bus and subway instead of car/);
+  assert.match(hist, /vegetables/);
+  await shot(page, 'citizen');
+  // Another citizen's holdings are not readable with this citizen's key (the node says so).
+  const target = '/v1/accounts/citizen-lee/holdings';
+  const headers = T.readHeaders(node.chain, node.key('citizen-kim'), 'GET', target, Math.floor(Date.now() / 1000));
+  const r = await fetch(node.base + target, { headers });
+  assert.equal(r.status, 403);
+  assert.equal((await r.json()).error.code, 'auth.forbidden');
+  await page.context().close();
+});
+
 test('the API reference at /docs is the node\'s OpenAPI document', async () => {
   const doc = await node.get('/v1/openapi.json');
   let ops = 0;
@@ -237,6 +262,9 @@ test('accessibility: WCAG 2 A/AA rules pass on every view; keyboard reaches ever
   await signIn(page, 'regulator-officer1');
   await page.waitForSelector('#compliance tbody tr');
   assert.deepEqual(await axe(page), [], 'regulator view');
+  await signIn(page, 'citizen-kim');
+  await page.waitForSelector('#wallet-history');
+  assert.deepEqual(await axe(page), [], 'citizen view');
   // Keyboard: the first Tab reaches the skip link, Enter moves to the content; the menu is
   // reachable by Tab and follows Enter.
   await page.goto(node.base + '/');

@@ -299,7 +299,11 @@ class ApiTest(E2ETest):
         by_id = {o["org"]: o["role"] for o in orgs.json["orgs"]}
         self.assertEqual(by_id["moe"], "regulator")
         self.assertEqual(by_id["hanbit-steel"], "company")
-        self.assertEqual(len(by_id), 11)
+        # 11 organizations, and the demo city's two citizens and a merchant (one org each).
+        self.assertEqual(len(by_id), 14)
+        self.assertEqual({k: by_id[k] for k in ("citizen-kim", "citizen-lee", "goyang-market")},
+                         {"citizen-kim": "citizen", "citizen-lee": "citizen",
+                          "goyang-market": "merchant"})
         inst = {i["instrument"]: i for i in self.node.get("/v1/instruments").json["instruments"]}
         self.assertEqual(inst["KRW"], {"instrument": "KRW", "issuer": "settle-bank",
                                        "name": "Korean won (settlement cash)", "unit": "KRW",

@@ -13,6 +13,7 @@ import { Overview } from './views/Overview.jsx';
 import { Regulator } from './views/Regulator.jsx';
 import { SignIn, signInWith } from './views/SignIn.jsx';
 import { Verifier } from './views/Verifier.jsx';
+import { Wallet } from './views/Wallet.jsx';
 import './style.css';
 
 const client = createClient(() => state.session);
@@ -61,6 +62,7 @@ const NAV = [
   { id: 'company', roles: ['company'] },
   { id: 'regulator', roles: ['regulator'] },
   { id: 'verifier', roles: ['verifier', 'regulator'] },
+  { id: 'wallet', roles: ['citizen', 'merchant', 'municipality', 'bank', 'exchange', 'certifier', 'focal_point'] },
   { id: 'explorer', roles: null },
 ];
 
@@ -73,6 +75,7 @@ function App() {
   if (view === 'company') body = <Company client={client} />;
   else if (view === 'regulator') body = <Regulator client={client} />;
   else if (view === 'verifier') body = <Verifier client={client} />;
+  else if (view === 'wallet') body = <Wallet client={client} />;
   else if (view === 'explorer') body = <Explorer client={client} route={route} />;
   else if (view === 'signin') body = <SignIn client={client} onKeyText={(txt) => keyTextSignIn(txt)} />;
   else if (view === 'docs') body = <ApiDocs />;

@@ -23,7 +23,8 @@ const FAMILIES = {
   'risk.': ['stable', 'rising', 'high', 'unknown'],
   'status.': ['compliant', 'shortfall', 'met', 'open', 'uncertified'],
   'projection.': ['projection', 'certified', 'none'],
-  'nav.': ['overview', 'company', 'regulator', 'verifier', 'explorer'],
+  'nav.': ['overview', 'company', 'regulator', 'verifier', 'wallet', 'explorer'],
+  'wallet.': ['points', 'local'],
   'exp.check.': ['leaf', 'path', 'root', 'header', 'signature'],
   'err.': ['key.not_json', 'key.bad_type', 'key.bad_seed', 'key.no_account', 'key.mismatch', 'key.not_active'],
 };

@@ -7,6 +7,7 @@ import { t } from '../lib/i18n.js';
 import { set, signOut, state } from '../lib/store.js';
 
 export const HOME = { company: '#/company', regulator: '#/regulator', verifier: '#/verifier' };
+const WALLET_ROLES = ['citizen', 'merchant', 'municipality', 'bank', 'exchange', 'certifier', 'focal_point'];
 
 export async function signInWith(client, key) {
   const account = await client.get(`/v1/accounts/${encodeURIComponent(key.account)}`, { anonymous: true });
@@ -24,7 +25,7 @@ export function SignIn({ client, onKeyText }) {
     setError(null);
     try {
       const account = await onKeyText(txt);
-      location.hash = HOME[account.role] || '#/';
+      location.hash = HOME[account.role] || (WALLET_ROLES.includes(account.role) ? '#/wallet' : '#/');
     } catch (err) {
       setError(err);
     }
