@@ -852,6 +852,59 @@ class Differential {
   int64_t auction_left_ = 0;
 };
 
+// Many small call auctions: a handful of orders on a few neighbouring prices with round
+// quantities, so volumes and surpluses tie often and every tie-break rule decides some of them
+// (the long random run above reaches rules 3 and 4 with several tied prices only rarely).
+TEST(MarketDifferential, SmallAuctionsMatchTheReference) {
+#ifdef TANSO_MARKET_SANITIZED
+  constexpr int kAuctions = 10'000;
+#else
+  constexpr int kAuctions = 50'000;
+#endif
+  Rng rng{99};
+  const Price tick = 50, base = 10'000;
+  int decided_by[5] = {0, 0, 0, 0, 0};  // auctions per deciding rule (0: no trade)
+  for (int a = 0; a < kAuctions; ++a) {
+    Book book = make(cfg(base, tick));
+    reference::RefBook ref(tick, base, 1000, 100'000);
+    std::vector<Fill> fills;
+    OrderId id = 1;
+    auto add = [&](bool auction) {
+      NewOrder o{id++, static_cast<OwnerId>(1 + rng.below(4)),
+                 rng.below(2) ? Side::buy : Side::sell, base + tick * (rng.below(9) - 4),
+                 10 * (1 + rng.below(rng.chance(500) ? 3 : 10))};
+      fills.clear();
+      auto got = book.add(o, fills);
+      auto want = ref.add(o);
+      ASSERT_TRUE(got);
+      ASSERT_EQ(*got, want.ack) << "auction " << a;
+      ASSERT_EQ(fills, want.fills) << "auction " << a << (auction ? " (collecting)" : "");
+    };
+    // Sometimes a continuous book carries over into the auction.
+    int before = rng.chance(300) ? static_cast<int>(rng.below(8)) : 0;
+    for (int i = 0; i < before; ++i) add(false);
+    book.begin_auction();
+    ref.auction = true;
+    int n = 1 + static_cast<int>(rng.below(14));
+    for (int i = 0; i < n; ++i) add(true);
+    Price reference = base + tick * (rng.below(13) - 6) + (rng.chance(200) ? 1 + rng.below(49) : 0);
+    Clearing want_c = ref.clearing(reference);
+    ASSERT_EQ(book.indicative(reference), want_c) << "auction " << a;
+    fills.clear();
+    auto got = book.uncross(reference, fills);
+    auto want = ref.uncross(reference);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(*got, want.clearing) << "auction " << a;
+    ASSERT_EQ(fills, want.fills) << "auction " << a;
+    ASSERT_EQ(book.orders(), ref.listing()) << "auction " << a;
+    ++decided_by[ref.decided_by];
+  }
+  // Every rule decided a good share of them (0: nothing crossed).
+  std::printf("small auctions: %d no trade, decided by rule 1: %d, 2: %d, 3: %d, 4: %d\n",
+              decided_by[0], decided_by[1], decided_by[2], decided_by[3], decided_by[4]);
+  for (int rule = 0; rule <= 4; ++rule) EXPECT_GT(decided_by[rule], kAuctions / 50) << rule;
+}
+
 TEST(MarketDifferential, EngineMatchesTheReference) {
   auto start = std::chrono::steady_clock::now();
   // Seeds with their tick sizes around a base of 10,000: 50 (KRX practice; a band of 40 ticks),

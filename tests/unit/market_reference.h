@@ -177,8 +177,12 @@ class RefBook {
     return s;
   }
 
+  // Which rule decided the last clearing(): 1-4, or 0 when nothing crossed (test coverage).
+  mutable int decided_by = 0;
+
   // Rules 1-4 over every limit price in the book, each evaluated from scratch.
   Clearing clearing(Price reference) const {
+    decided_by = 0;
     std::vector<Price> prices;
     for (const RestingOrder& o : book) prices.push_back(o.price);
     std::sort(prices.begin(), prices.end());
@@ -204,6 +208,13 @@ class RefBook {
       if (!(demand(p) < supply(p))) sell_pressure = false;
     }
     Price lowest = tied.front(), highest = tied.back();
+    int with_max_volume = 0;
+    for (Price p : prices)
+      if (std::min(demand(p), supply(p)) == best_volume) with_max_volume++;
+    decided_by = with_max_volume == 1            ? 1
+                 : tied.size() == 1              ? 2
+                 : buy_pressure || sell_pressure ? 3
+                                                 : 4;
     Price chosen;
     if (buy_pressure) {
       chosen = highest;
