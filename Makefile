@@ -37,7 +37,7 @@ run: build
 	@scripts/run-demo.sh $(LISTEN)
 
 # The default test run: unit, docs (OpenAPI lint, error codes, routes), end-to-end and
-# crash tests, the asan-ubsan unit tests and 30 s per fuzz target.
+# crash tests, the asan-ubsan unit tests and 30 s per fuzz target (two at a time: each is one thread).
 test: build
 	@ctest --test-dir build/release --output-on-failure -j2 -LE soak
 	@$(MAKE) --no-print-directory asan-test
@@ -60,7 +60,7 @@ asan-test: deps
 fuzz-test: deps
 	@cmake --preset fuzz -DTANSO_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build build/fuzz -j$(JOBS) --target fuzz_tx_decode fuzz_http_request fuzz_api_request fuzz_ets_import fuzz_reading
-	@ctest --test-dir build/fuzz --output-on-failure -L fuzz
+	@ctest --test-dir build/fuzz --output-on-failure -j2 -L fuzz
 
 fuzz-long:
 	@$(MAKE) --no-print-directory fuzz-test FUZZ_SECONDS=1800
