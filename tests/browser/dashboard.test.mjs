@@ -179,6 +179,31 @@ test('the regulator issues an allocation order signed by two officers', async ()
   await two.context().close();
 });
 
+test('the regulator approves a monitoring plan a company submitted', async () => {
+  const hanbit = node.key('hanbit-steel');
+  const inst = await node.get('/v1/mrv/installations/hanbit-dangjin', hanbit);
+  const sources = inst.plan.sources.map(({ source, scope, fuel, method, tier, factor_version }) =>
+    (fuel ? { source, scope, fuel, method, tier, factor_version } : { source, scope, method, tier, factor_version }));
+  sources[0].tier = Math.min(4, sources[0].tier + 1);
+  const r = await node.send('mrv.plan.set', { installation: 'hanbit-dangjin', sources }, [hanbit]);
+  assert.equal(r.code, 'ok', JSON.stringify(r));
+  const page = await newPage(browser, {}, errors);
+  await signIn(page, 'regulator-officer1');
+  const row = page.locator('#inst-hanbit-dangjin');
+  await row.locator('.approve-plan').waitFor();
+  assert.match(await row.textContent(), new RegExp(`revision ${inst.plan.revision + 1}`));
+  await row.locator('.approve-plan').click();
+  await row.locator('[data-testid=tx-result]').waitFor();
+  assert.match(await row.locator('[data-testid=tx-result]').textContent(), /Committed/);
+  const after = await node.get('/v1/mrv/installations/hanbit-dangjin', hanbit);
+  assert.equal(after.plan.revision, inst.plan.revision + 1);
+  assert.equal(after.plan.approved_by, 'regulator');
+  assert.equal(after.pending, null);
+  assert.equal(after.plan.sources[0].tier, sources[0].tier);
+  await shot(page, 'regulator-plans');
+  await page.context().close();
+});
+
 test('the explorer verifies an inclusion proof in the browser and catches a forged one', async () => {
   assert.ok(allocationTx, 'the allocation test ran');
   const page = await newPage(browser, {}, errors);

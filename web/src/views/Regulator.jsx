@@ -220,6 +220,73 @@ function CoSign({ client, account }) {
   );
 }
 
+function Installation({ client, id }) {
+  const res = useApi(client, `/v1/mrv/installations/${id}`);
+  const tx = useTx();
+  if (!res.data) return <tr><td colSpan="5"><Loading res={res} /></td></tr>;
+  const d = res.data;
+  const expiry = d.devices
+    .filter((dev) => !dev.retired_on)
+    .map((dev) => (dev.calibrations.length ? dev.calibrations[dev.calibrations.length - 1].expires_on : null));
+  const firstExpiry = expiry.includes(null) ? null : expiry.sort()[0];
+  return (
+    <tr id={'inst-' + id}>
+      <td><code>{id}</code></td>
+      <td class="num">{d.devices.filter((dev) => !dev.retired_on).length}</td>
+      <td>{firstExpiry || <Badge kind="bad">{t('reg.uncalibrated')}</Badge>}</td>
+      <td>{d.plan ? t('reg.plan_rev', { revision: d.plan.revision }) : <Badge kind="warn">{t('reg.no_plan')}</Badge>}</td>
+      <td>
+        {d.pending ? (
+          <>
+            <Badge kind="warn">{t('reg.pending_rev', { revision: d.pending.revision })}</Badge>{' '}
+            {d.pending.sources.map((src) => `${src.source} (tier ${src.tier}, ${src.factor_version})`).join('; ')}{' '}
+            <button type="button" class="approve-plan" disabled={tx.busy}
+                    onClick={() => tx.run(() => client.send('mrv.plan.approve', { installation: id, revision: d.pending.revision }))}>
+              {t('reg.approve_plan')}
+            </button>
+          </>
+        ) : '–'}
+        <TxResult result={tx.result} />
+      </td>
+    </tr>
+  );
+}
+
+function Designations({ client }) {
+  const res = useApi(client, `/v1/ets/companies?year=${YEAR}`, { live: false });
+  if (!res.data) return <Loading res={res} />;
+  return (
+    <section aria-labelledby="desig-h">
+      <h2 id="desig-h">{t('reg.designations', { year: YEAR })}</h2>
+      <table id="designations">
+        <thead><tr>
+          <th scope="col">{t('company')}</th><th scope="col">{t('sector')}</th><th scope="col">{t('reg.years')}</th>
+          <th scope="col" class="num">{t('overview.annual')}</th><th scope="col">{t('reg.threshold')}</th>
+        </tr></thead>
+        <tbody>
+          {res.data.companies.map((c) => (
+            <tr key={c.company}>
+              <td>{c.name} <span class="muted">({c.company})</span></td><td>{c.sector}</td>
+              <td>{c.from_year}–{c.to_year || ''}</td><td class="num">{groupDigits(c.annual_tco2e)}</td>
+              <td>{c.meets_threshold ? <Badge kind="ok">{t('reg.meets')}</Badge> : <Badge kind="warn">{t('reg.below')}</Badge>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>{t('reg.installations')}</h3>
+      <table id="installations">
+        <thead><tr>
+          <th scope="col">{t('installations')}</th><th scope="col" class="num">{t('reg.meters')}</th>
+          <th scope="col">{t('reg.calibrated_until')}</th><th scope="col">{t('reg.plan')}</th><th scope="col">{t('reg.pending')}</th>
+        </tr></thead>
+        <tbody>
+          {res.data.companies.flatMap((c) => c.installations.map((i) => <Installation key={i.id} client={client} id={i.id} />))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 export function Regulator({ client }) {
   if (!requireRole(['regulator'])) return <SignInFirst roles={['regulator']} />;
   const account = state.session.account;
@@ -227,6 +294,7 @@ export function Regulator({ client }) {
     <div>
       <h1>{t('reg.title')}</h1>
       <Compliance client={client} />
+      <Designations client={client} />
       <NewOrder client={client} account={account} />
       <CoSign client={client} account={account} />
     </div>
