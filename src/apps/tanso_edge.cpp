@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <iostream>
 
+#include "apps/daemon_setup.h"
 #include "core/crypto.h"
 #include "edge/config.h"
 #include "edge/gateway.h"
@@ -17,8 +17,7 @@ using namespace tanso::edge;
 
 int main(int argc, char** argv) {
   init_crypto();
-  EdgeConfig cfg, flags;
-  std::string config_file;
+  EdgeConfig cfg;
   CLI::App app{
       "tanso-edge: the MRV edge gateway. Receives signed meter readings over MQTT "
       "(docs/SENSOR_PROTOCOL.md), checks and stores them durably before acknowledging them, "
@@ -26,40 +25,14 @@ int main(int argc, char** argv) {
       "(mrv.batch.submit) to a Tanso node, retrying while it is down.\n"
       "Configuration: defaults < TOML file (--config; keys named like the flags, with '_') < "
       "flags."};
-  app.add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
-  std::vector<std::pair<const EdgeConfigKey*, CLI::Option*>> given;
-  for (const auto& key : edge_config_keys())
-    given.emplace_back(&key, std::visit(
-                                 [&](auto member) {
-                                   return app.add_option(edge_flag_name(key), flags.*member,
-                                                         key.help);
-                                 },
-                                 key.field));
+  apps::ConfigFlags<EdgeConfig, EdgeConfigKey> flags(app, edge_config_keys(), edge_flag_name);
   CLI11_PARSE(app, argc, argv);
-  if (!config_file.empty())
-    if (auto s = load_edge_config_file(config_file, cfg); !s) {
-      std::cerr << "tanso-edge: " << s.error().message << "\n";
-      return 1;
-    }
-  for (const auto& [key, opt] : given)
-    if (opt->count() > 0) std::visit([&](auto member) { cfg.*member = flags.*member; }, key->field);
-  if (auto s = validate_edge_config(cfg); !s) {
-    std::cerr << "tanso-edge: " << s.error().message << "\n";
-    return 1;
-  }
+  if (!flags.resolve("tanso-edge", cfg, load_edge_config_file, validate_edge_config)) return 1;
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   std::string host;
   unsigned short port = 0;
-  if (auto s = split_listen(cfg.listen, host, port); !s) {
-    std::cerr << "tanso-edge: " << s.error().message << "\n";
-    return 1;
-  }
-
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  if (!apps::listen_address("tanso-edge", cfg.listen, host, port)) return 1;
+  sigset_t sigs = apps::block_stop_signals();
 
   auto gw = Gateway::open(cfg);
   if (!gw) {
@@ -81,8 +54,7 @@ int main(int argc, char** argv) {
   spdlog::info("edge: broker {}, installations {}, listening on http://{}:{}", cfg.broker,
                cfg.installations, host, server.port());
   std::cout << "tanso-edge: listening on http://" << host << ":" << server.port() << std::endl;
-  int sig = 0;
-  sigwait(&sigs, &sig);
+  int sig = apps::wait_for_stop(sigs);
   spdlog::info("signal {}: stopping", sig);
   (*gw)->stop();
   server.stop();

@@ -2,12 +2,12 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "apps/daemon_setup.h"
 #include "core/crypto.h"
 #include "http/server.h"
 #include "node/api.h"
@@ -28,50 +28,20 @@ static std::string slurp(const std::string& path) {
 int main(int argc, char** argv) {
   init_crypto();
   Config cfg;
-  std::string config_file;
   CLI::App app{
       "tansod: the Tanso ledger node.\n"
       "Starts from the chain in --data-dir, or initializes it from --genesis if it is empty.\n"
       "Configuration: defaults < TOML file (--config; keys named like the flags, with '_') < "
       "flags."};
-  app.add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
-  // Flags override the file: they are parsed into a second Config and copied over the file's
-  // values after it is read, key by key, only where given.
-  Config flags;
-  std::vector<std::pair<const ConfigKey*, CLI::Option*>> given;
-  for (const auto& key : config_keys())
-    given.emplace_back(&key, std::visit(
-                                 [&](auto member) {
-                                   return app.add_option(flag_name(key), flags.*member, key.help);
-                                 },
-                                 key.field));
+  apps::ConfigFlags<Config, ConfigKey> flags(app, config_keys(), flag_name);
   CLI11_PARSE(app, argc, argv);
-
-  if (!config_file.empty())
-    if (auto s = load_config_file(config_file, cfg); !s) {
-      std::cerr << "tansod: " << s.error().message << "\n";
-      return 1;
-    }
-  for (const auto& [key, opt] : given)
-    if (opt->count() > 0) std::visit([&](auto member) { cfg.*member = flags.*member; }, key->field);
-  if (auto s = validate_config(cfg); !s) {
-    std::cerr << "tansod: " << s.error().message << "\n";
-    return 1;
-  }
+  if (!flags.resolve("tansod", cfg, load_config_file, validate_config)) return 1;
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   std::string host;
   unsigned short port = 0;
-  if (auto s = split_listen(cfg.listen, host, port); !s) {
-    std::cerr << "tansod: " << s.error().message << "\n";
-    return 1;
-  }
-
-  // Block SIGINT/SIGTERM in every thread; the main thread waits for them.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  if (!apps::listen_address("tansod", cfg.listen, host, port)) return 1;
+  // SIGINT/SIGTERM blocked in every thread; the main thread waits for them.
+  sigset_t sigs = apps::block_stop_signals();
 
   std::filesystem::create_directories(cfg.data_dir);
   std::string key_path = cfg.data_dir + "/node_key.json";
@@ -124,8 +94,7 @@ int main(int argc, char** argv) {
                server.port());
   std::cout << "tansod: listening on http://" << host << ":" << server.port() << std::endl;
 
-  int sig = 0;
-  sigwait(&sigs, &sig);
+  int sig = apps::wait_for_stop(sigs);
   spdlog::info("signal {}: stopping", sig);
   (*node)->stop();
   server.stop();
