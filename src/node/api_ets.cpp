@@ -31,11 +31,7 @@ using http::Response;
 Response error(const Error& e) { return error_answer(e); }
 
 Response forbidden(std::string_view what) {
-  return error(err("auth.forbidden",
-                   std::string(what) +
-                       " is visible to the company's organization and the regulator; sign the "
-                       "read (docs/API.md)",
-                   403));
+  return forbidden_answer(what, "the company's organization and the regulator");
 }
 
 // A compliance year: 1 to 4 decimal digits (the views answer 404 ets.unknown_year for a year in

@@ -29,11 +29,7 @@ using http::Response;
 Response error(const Error& e) { return error_answer(e); }
 
 Response forbidden(std::string_view what) {
-  return error(err("auth.forbidden",
-                   std::string(what) +
-                       " is visible to the company's organization, the regulator and verifiers; "
-                       "sign the read (docs/API.md)",
-                   403));
+  return forbidden_answer(what, "the company's organization, the regulator and verifiers");
 }
 
 // Company data: the company's org (edge account included), the regulator, verifiers.

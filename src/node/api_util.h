@@ -18,4 +18,12 @@ inline http::Response error_answer(const Error& e) {
   return http::error_response(e.http, e.code, e.message);
 }
 
+// 403 auth.forbidden for a read of `what`, naming who may read it.
+inline http::Response forbidden_answer(std::string_view what, std::string_view readers) {
+  return error_answer(err("auth.forbidden",
+                          std::string(what) + " is visible to " + std::string(readers) +
+                              "; sign the read (docs/API.md)",
+                          403));
+}
+
 }  // namespace tanso
