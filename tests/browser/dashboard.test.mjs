@@ -204,6 +204,65 @@ test('the regulator approves a monitoring plan a company submitted', async () =>
   await page.context().close();
 });
 
+test('an emission statement goes from the company to the verifier (a correction, then approval) to the regulator\'s certification', async () => {
+  const nuri = node.key('nuri-power');
+  const draft = await node.get('/v1/mrv/companies/nuri-power/statement-draft?year=2026', nuri);
+  assert.ok(BigInt(draft.total_co2e_g) > 0n, 'the demo history gives nuri-power emissions');
+  const company = await newPage(browser, {}, errors);
+  await signIn(company, 'nuri-power');
+  await company.waitForSelector('#draft-total');
+  const g = draft.total_co2e_g.padStart(7, '0');
+  assert.equal(await company.textContent('#draft-total'), `${group(g.slice(0, -6))}.${g.slice(-6, -3)}`);
+  await company.click('#submit-statement');
+  await company.waitForSelector('#statement [data-testid=tx-result]');
+  assert.match(await company.textContent('#statement [data-testid=tx-result]'), /Committed/);
+  await company.waitForSelector('#statement-status:has-text("awaiting verification")');
+
+  const verifier = await newPage(browser, {}, errors);
+  await signIn(verifier, 'korea-verify');
+  assert.equal(new URL(verifier.url()).hash, '#/verifier');
+  const row = verifier.locator('#pending tr', { hasText: 'nuri-power' });
+  await row.locator('button').click();
+  await verifier.waitForSelector('.evidence');
+  await verifier.check('input[value=correction]');
+  assert.ok(await verifier.locator('text=Sign the attestation').isDisabled(), 'a correction needs comments');
+  await verifier.fill('textarea[name=comments]', 'Explain the diesel use on weekends.');
+  await verifier.click('text=Sign the attestation');
+  await verifier.waitForSelector('.evidence [data-testid=tx-result]');
+  assert.match(await verifier.textContent('.evidence [data-testid=tx-result]'), /Committed/);
+
+  await company.waitForSelector('#statement-status:has-text("correction requested")');
+  assert.match(await company.textContent('#statement-status'), /Explain the diesel use/);
+  await company.fill('input[name=statement-comment]', 'Weekend maintenance runs; logs attached.');
+  await company.click('#submit-statement');
+  await company.waitForSelector('#statement-status:has-text("revision 2")');
+
+  await verifier.reload();
+  await verifier.locator('#pending tr', { hasText: 'nuri-power' }).locator('button').click();
+  await verifier.waitForSelector('.evidence:has-text("revision 2")');
+  await verifier.click('text=Sign the attestation');
+  await verifier.waitForSelector('.evidence [data-testid=tx-result]');
+  assert.match(await verifier.textContent('.evidence [data-testid=tx-result]'), /Committed/);
+  await shot(verifier, 'verifier');
+
+  const regulator = await newPage(browser, {}, errors);
+  await signIn(regulator, 'regulator-officer1');
+  const cert = regulator.locator('#certify-nuri-power');
+  await cert.locator('.certify').click();
+  await cert.locator('[data-testid=tx-result]').waitFor();
+  assert.match(await cert.locator('[data-testid=tx-result]').textContent(), /Committed/);
+  const statement = await node.get('/v1/mrv/companies/nuri-power/statements/2026', nuri);
+  assert.equal(statement.status, 'certified');
+  assert.equal(statement.revision, 2);
+  const tonnes = (BigInt(draft.total_co2e_g) + 500000n) / 1000000n;  // half up
+  assert.equal(statement.ets_certified_tco2e, String(tonnes));
+  const comp = await node.get('/v1/ets/years/2026/compliance', node.key('regulator-officer1'));
+  assert.equal(comp.rows.find((r) => r.company === 'nuri-power').certified_tco2e, String(tonnes));
+  await company.waitForSelector('#statement-status:has-text("certified")');
+  await shot(company, 'company-statement');
+  for (const p of [company, verifier, regulator]) await p.context().close();
+});
+
 test('the explorer verifies an inclusion proof in the browser and catches a forged one', async () => {
   assert.ok(allocationTx, 'the allocation test ran');
   const page = await newPage(browser, {}, errors);

@@ -7,7 +7,7 @@
 // Env: TANSO_BIN_DIR (default build/bin), TANSO_ARTIFACTS (default build/test-artifacts/browser),
 //      CHROMIUM (default /usr/bin/chromium), TANSO_E2E_KEEP=1 keeps the node's directory.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -44,6 +44,13 @@ export class DemoNode {
     execFileSync(join(BIN, 'tanso'), ['genesis', 'demo', '--chain-id', 'tanso-demo', '--keys-dir',
       join(this.dir, 'keys'), '--devices-dir', join(this.dir, 'devices'), '--out',
       join(this.dir, 'genesis.json')], { stdio: 'pipe' });
+    // The chain's clock starts on 4 January 2027 (KST), so the demo's 2026 is over and a 2026
+    // emission statement can go through submission, attestation and certification; the
+    // surrender deadline (31 August 2027) is still ahead. Block times never go below it.
+    const gpath = join(this.dir, 'genesis.json');
+    const g = JSON.parse(readFileSync(gpath, 'utf8'));
+    g.time_ms = Date.UTC(2027, 0, 4);
+    writeFileSync(gpath, JSON.stringify(g, null, 2));
     this.proc = spawn(join(BIN, 'tansod'), ['--data-dir', join(this.dir, 'data'), '--genesis',
       join(this.dir, 'genesis.json'), '--listen', `127.0.0.1:${this.port}`, '--web-dir',
       join(WEB, 'dist')], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -25,6 +25,7 @@ const FAMILIES = {
   'projection.': ['projection', 'certified', 'none'],
   'nav.': ['overview', 'company', 'regulator', 'verifier', 'wallet', 'explorer'],
   'wallet.': ['points', 'local'],
+  'stmt.': ['submitted', 'correction_requested', 'approved', 'certified'],
   'exp.check.': ['leaf', 'path', 'root', 'header', 'signature'],
   'err.': ['key.not_json', 'key.bad_type', 'key.bad_seed', 'key.no_account', 'key.mismatch', 'key.not_active'],
 };

@@ -135,6 +135,67 @@ function Surrender({ client }) {
   );
 }
 
+const STATEMENT = { submitted: 'warn', correction_requested: 'bad', approved: 'ok', certified: 'ok' };
+
+// The annual emission statement: the draft computed from the batches, what was submitted and
+// its attestation and certification, and the submission (mrv.statement.submit; the ledger
+// accepts it once the year is over: mrv.year_not_over).
+function Statement({ client, company }) {
+  const draft = useApi(client, `/v1/mrv/companies/${company}/statement-draft?year=${YEAR}`);
+  const sub = useApi(client, `/v1/mrv/companies/${company}/statements/${YEAR}`);
+  const [comment, setComment] = useState('');
+  const tx = useTx();
+  if (!draft.data) return <Loading res={draft} />;
+  const d = draft.data;
+  const st = sub.data;
+  const last = st ? st.revisions[st.revisions.length - 1] : null;
+  const canSubmit = !st || st.status === 'correction_requested';
+  function submit(e) {
+    e.preventDefault();
+    const body = { company, year: YEAR };
+    if (comment) body.comment = comment;
+    tx.run(() => client.send('mrv.statement.submit', body));
+  }
+  return (
+    <section aria-labelledby="stmt-h" id="statement">
+      <h2 id="stmt-h">{t('company.statement', { year: YEAR })}</h2>
+      <p>{t('company.draft_total')}: <strong id="draft-total">{gramsToTonnes(d.total_co2e_g)}</strong> tCO2e
+        {' '}· {t('scope')} 1 {gramsToTonnes(d.by_scope['1'] || '0')} · {t('scope')} 2 {gramsToTonnes(d.by_scope['2'] || '0')}</p>
+      <details>
+        <summary>{t('company.draft_rows')}</summary>
+        <table>
+          <thead><tr>
+            <th scope="col">{t('installations')}</th><th scope="col">{t('company.source')}</th>
+            <th scope="col" class="num">{t('company.days')}</th><th scope="col" class="num">tCO2e</th>
+          </tr></thead>
+          <tbody>
+            {d.rows.map((r) => (
+              <tr key={r.installation + r.source}><td>{r.installation}</td><td>{t('source.' + r.source)}</td>
+                <td class="num">{r.days}</td><td class="num">{gramsToTonnes(r.co2e_g)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+      {st && (
+        <p id="statement-status">
+          {t('company.statement_status', { revision: st.revision })}{' '}
+          <Badge kind={STATEMENT[st.status] || 'neutral'}>{t('stmt.' + st.status)}</Badge>{' '}
+          {last && last.attestation && last.attestation.comments && <q>{last.attestation.comments}</q>}
+          {st.certification && <> · {t('company.certified_t', { t: groupDigits(st.certification.certified_tco2e) })}</>}
+        </p>
+      )}
+      {canSubmit && (
+        <form onSubmit={submit} class="form-row">
+          <label>{t('company.statement_comment')}
+            <input name="statement-comment" value={comment} onInput={(e) => setComment(e.target.value)} /></label>
+          <button type="submit" id="submit-statement" disabled={tx.busy}>{t('company.submit_statement')}</button>
+        </form>
+      )}
+      <TxResult result={tx.result} />
+    </section>
+  );
+}
+
 function History({ client, account }) {
   const res = useApi(client, `/v1/accounts/${account}/history?limit=10`);
   if (!res.data) return <Loading res={res} />;
@@ -169,6 +230,7 @@ export function Company({ client }) {
       <h1>{t('company.title', { company })}</h1>
       <Emissions client={client} company={company} />
       <Position client={client} company={company} />
+      <Statement client={client} company={company} />
       <div class="two">
         <Holdings client={client} account={a.id} />
         <Surrender client={client} />

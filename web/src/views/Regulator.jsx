@@ -4,7 +4,7 @@
 // on it, adds a signature and submits once the threshold is met. Keys never leave the browser.
 import { useState } from 'preact/hooks';
 import { Badge, ErrorBox, Loading, SignInFirst, TxResult, requireRole, useApi, useTx } from '../components/ui.jsx';
-import { groupDigits } from '../lib/format.js';
+import { gramsToTonnes, groupDigits } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { state } from '../lib/store.js';
 import { addSignature, checkEnvelope } from '../lib/tanso.js';
@@ -287,6 +287,52 @@ function Designations({ client }) {
   );
 }
 
+// One designated company's statement for the year once a verifier approved it: certify it
+// (mrv.statement.certify), which sets the company's certified emissions in the ETS; certified
+// ones stay listed, marked so.
+function Certifiable({ client, company }) {
+  const res = useApi(client, `/v1/mrv/companies/${company}/statements/${YEAR}`);
+  const tx = useTx();
+  if (!res.data || !['approved', 'certified'].includes(res.data.status)) return null;
+  const s = res.data;
+  const rev = s.revisions[s.revisions.length - 1];
+  return (
+    <tr id={'certify-' + company}>
+      <td>{company}</td><td>{s.revision}</td><td class="num">{gramsToTonnes(rev.total_co2e_g)}</td>
+      <td class="num">{groupDigits(rev.certified_tco2e)}</td><td>{rev.attestation && rev.attestation.by}</td>
+      <td>
+        {s.status === 'approved' ? (
+          <button type="button" class="certify" disabled={tx.busy}
+                  onClick={() => tx.run(() => client.send('mrv.statement.certify', { company, year: YEAR, revision: s.revision }))}>
+            {t('reg.certify')}
+          </button>
+        ) : <Badge kind="ok">{t('stmt.certified')}</Badge>}
+        <TxResult result={tx.result} />
+      </td>
+    </tr>
+  );
+}
+
+function Certification({ client }) {
+  const res = useApi(client, `/v1/ets/companies?year=${YEAR}`, { live: false });
+  if (!res.data) return <Loading res={res} />;
+  return (
+    <section aria-labelledby="cert-h">
+      <h2 id="cert-h">{t('reg.certification', { year: YEAR })}</h2>
+      <p class="muted">{t('reg.certification_help')}</p>
+      <table id="certifiable">
+        <thead><tr>
+          <th scope="col">{t('company')}</th><th scope="col">{t('ver.revision')}</th><th scope="col" class="num">tCO2e</th>
+          <th scope="col" class="num">{t('reg.to_certify')}</th><th scope="col">{t('reg.approved_by')}</th><th scope="col" />
+        </tr></thead>
+        <tbody>
+          {res.data.companies.map((c) => <Certifiable key={c.company} client={client} company={c.company} />)}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 export function Regulator({ client }) {
   if (!requireRole(['regulator'])) return <SignInFirst roles={['regulator']} />;
   const account = state.session.account;
@@ -294,6 +340,7 @@ export function Regulator({ client }) {
     <div>
       <h1>{t('reg.title')}</h1>
       <Compliance client={client} />
+      <Certification client={client} />
       <Designations client={client} />
       <NewOrder client={client} account={account} />
       <CoSign client={client} account={account} />

@@ -47,6 +47,7 @@ function Attest({ client, company, year, revision }) {
   const tx = useTx();
   const evOk = evidence === '' || /^[0-9a-f]{64}$/.test(evidence);
   const ok = evOk && (decision === 'approve' || comments.trim() !== '');
+  if (tx.result && tx.result.ok && tx.result.ok.code === 'ok') return <TxResult result={tx.result} />;
   function submit(e) {
     e.preventDefault();
     const body = { company, year, revision, decision };
