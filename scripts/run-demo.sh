@@ -82,7 +82,9 @@ print(1 + max([v.get("last_seq", 0) for v in (d.values() if isinstance(d, dict) 
 fi
 cat <<MSG
 
-  Tanso demo node: http://$LISTEN/        (API: http://$LISTEN/v1/status)
+  Tanso demo node: http://$LISTEN/        (API: http://$LISTEN/v1/status, reference: http://$LISTEN/docs)
+  Dashboard: open the URL and sign in with a key file from $DEMO/keys/ — hanbit-steel.json (a company),
+             regulator-officer1.json + regulator-officer2.json, korea-verify.json, citizen-kim.json
   Chain data: $DEMO/data     Demo users' keys: $DEMO/keys/     Genesis: $DEMO/genesis.json
   Demo meters' keys: $DEMO/devices/
 
