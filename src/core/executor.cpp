@@ -61,6 +61,12 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
   const std::set<std::string> any = {"*"};
   const std::set<std::string> regulator = {"regulator"};
   const std::set<std::string> company = {"company"};
+  const std::set<std::string> bank = {"bank"};
+  const std::set<std::string> exchange = {"exchange"};
+  // Market participants: covered companies, and the financial institutions and municipalities
+  // that trade allowances and credits (market makers, offset project owners).
+  const std::set<std::string> traders = {"company", "bank", "municipality", "exchange"};
+
   const std::set<std::string> holders = {"regulator",    "company",    "verifier", "certifier",
                                          "municipality", "exchange",   "bank",     "citizen",
                                          "merchant",     "focal_point"};
@@ -105,6 +111,18 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"mrv.statement.submit", company},
       {"mrv.statement.attest", {"verifier"}},
       {"mrv.statement.certify", regulator},
+      // Cash (core/cash.h): the settlement bank issues and burns; any holder asks to withdraw.
+      {"cash.deposit", bank},
+      {"cash.withdraw", bank},
+      {"cash.withdraw.reject", bank},
+      {"cash.withdraw.request", holders},
+      // Market (core/market.h): the exchange lists markets and runs sessions; participants
+      // trade; the regulator runs government auctions.
+      {"market.create", exchange},
+      {"market.session.advance", {"exchange", "regulator"}},
+      {"market.order.place", traders},
+      {"market.order.cancel", traders},
+      {"market.order.amend", traders},
   };
 }
 

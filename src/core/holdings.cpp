@@ -75,7 +75,7 @@ Status transfer_units(Overlay& st, std::string_view instrument, std::string_view
   if (!load_instrument(st, instrument))
     return err("holdings.unknown_instrument", "no instrument '" + std::string(instrument) + "'");
   if (from == to) return err("holdings.self_transfer", "sender and recipient are the same");
-  if (!st.get("acct/" + std::string(to)))
+  if (!system_holder(to) && !st.get("acct/" + std::string(to)))
     return err("holdings.unknown_account", "no account '" + std::string(to) + "'");
   uint64_t b = balance(st, from, instrument);
   if (b < amount)

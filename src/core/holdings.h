@@ -22,6 +22,14 @@ std::optional<Instrument> load_instrument(const StateReader& st, std::string_vie
 uint64_t balance(const StateReader& st, std::string_view account, std::string_view instrument);
 uint64_t supply(const StateReader& st, std::string_view instrument);
 
+// System holders: accounts that modules hold value in (escrow), which no one can sign for. Their
+// ids start with '@', which no identifier may contain (tx.h valid_id), so identity.account.create
+// can never make one. transfer_units accepts them as recipients; only module code moves value
+// out of them. Each module documents its own and the invariant that ties its balance to state.
+inline constexpr std::string_view kMarketEscrow = "@market";  // core/market.h: open reservations
+inline constexpr std::string_view kCashEscrow = "@cash";      // core/cash.h: pending withdrawals
+inline bool system_holder(std::string_view account) { return account.starts_with('@'); }
+
 // Primitive moves; each returns a stable rejection code on failure and writes nothing then.
 Status issue_units(Overlay& st, std::string_view instrument, std::string_view to, uint64_t amount);
 Status burn_units(Overlay& st, std::string_view instrument, std::string_view from, uint64_t amount);

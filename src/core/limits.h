@@ -39,6 +39,12 @@ inline constexpr uint64_t amount_max = uint64_t{1} << 62;
 inline constexpr size_t allocation_entries_max = 2'000;
 // Installations listed in one ETS designation: 1,000 x ~400 B of parsed JSON per designation.
 inline constexpr size_t ets_installations_max = 1'000;
+// Open exchange orders per account, over all markets: every market tx loads its whole book
+// from state, so this bounds that book (x participants) and each account's share of it.
+inline constexpr size_t market_open_orders_max = 200;
+// Open OTC proposals per account, and sealed bids per government auction.
+inline constexpr size_t market_otc_open_max = 100;
+inline constexpr size_t auction_bids_max = 1'000;
 // Keys per account, blocks per range query, history rows per page, SSE subscribers.
 inline constexpr size_t account_keys_max = 16;
 inline constexpr size_t range_blocks_max = 1'000;

@@ -57,6 +57,8 @@ std::span<const TxHandler> ets_handlers();            // core/ets.h
 std::span<const TxHandler> mrv_handlers();            // core/mrv_factors.h
 std::span<const TxHandler> mrv_registry_handlers();   // core/mrv_registry.h
 std::span<const TxHandler> mrv_statement_handlers();  // core/mrv_statements.h
+std::span<const TxHandler> cash_handlers();           // core/cash.h
+std::span<const TxHandler> market_handlers();         // core/market.h
 
 // Reads a body object strictly: fields outside `allowed` are an error (tx.unknown_field).
 class Fields {

@@ -1,0 +1,118 @@
+// The market on the ledger (issue 5 part 2, DOMAIN.md §6, docs/MARKET.md "On the ledger"): one
+// order book per instrument run by the pure matching engine (core/market_book.h) inside the
+// deterministic state machine, with reservations in escrow, delivery-versus-payment settlement,
+// sessions by block time, negotiated (OTC) trades and government auctions.
+//
+// State is the only truth. Every market tx loads its market's book from state (the open orders
+// under mkt/book/<market>, restored into a fresh engine Book with their sequence numbers), acts on
+// that local copy, and writes the result back into its own overlay. No book outlives a tx, so a
+// tx the executor drops (any failure) drops its book with it, and every node and `tanso verify`
+// see exactly the state-derived book.
+//
+// Reservations: placing an order moves the seller's units, or the buyer's limit price x quantity
+// in cash, with transfer_units into the system holder @market (core/holdings.h); fills pay out of
+// it in the same tx (units to the buyer, price x qty to the seller, and the buyer's difference
+// between its limit and the trade price back to it); cancel, amend decreases and the end of the
+// day release what is left. Invariant (tested): balance(@market, instrument) == sum over open
+// orders of the market of their open quantity (sells) + sum over open OTC proposals; and
+// balance(@market, cash) == sum of limit x open over open buys + open OTC buy proposals + cash
+// deposited by sealed auction bids; the units offered in open auctions are in @market too.
+//
+// Key space (JSON values unless noted; <id> is a 20-digit zero-padded decimal):
+//   mkt/m/<market>                 MarketState: config, schedule, session, counters
+//   mkt/book/<market>              open orders in priority order: [[id, owner, side(0 buy, 1 sell),
+//                                  price, open, seq], ...]
+//   mkt/o/<market>/<id>            order record {owner, side, price, qty, open, filled, status
+//                                  ("open"|"filled"|"cancelled"|"expired"), client_id?,
+//                                  placed_ms, updated_ms}
+//   mkt/cid/<account>/<client_id>  "<market>/<id>": client ids are used once per account
+//   mkt/open/<account>             the account's open orders, all markets (decimal)
+//   mkt/t/<market>/<id>            trade {price, qty, t, kind ("continuous"|"open"|"close"|"otc"),
+//                                  buy, sell (order ids; OTC: proposal), buyer, seller}
+//   mkt/day/<market>/<yyyy-mm-dd>  daily {open, high, low, close, volume, turnover} (exchange
+//                                  trades; OTC trades are not in the day's prices)
+//   mkt/otc/<proposer>/<ref>       OTC proposal (market_otc.cpp)
+//   mkt/auc/<auction>              government auction; mkt/bid/<auction>/<bidder> its sealed
+//                                  bids (market_gov_auction.cpp)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/market_book.h"
+#include "core/module.h"
+
+namespace tanso {
+namespace market {
+
+// Session times in milliseconds after local midnight (KST by default: utc_offset_min 540).
+// KRX hours: pre-open (opening call auction collects) 08:30, open (uncross) 09:00, closing call
+// auction from 15:20, close (uncross) 15:30; cancel and amend refused from lock_ms before the
+// closing auction until the close. Weekends closed when weekdays_only (no holiday calendar).
+struct Schedule {
+  int32_t utc_offset_min = 540;
+  uint64_t pre_open_ms = 8 * 3'600'000 + 30 * 60'000;
+  uint64_t open_ms = 9 * 3'600'000;
+  uint64_t close_auction_ms = 15 * 3'600'000 + 20 * 60'000;
+  uint64_t close_ms = 15 * 3'600'000 + 30 * 60'000;
+  uint64_t lock_ms = 60'000;
+  bool weekdays_only = true;
+};
+
+// Phases of a market day, in order; a day goes through them once.
+enum class Phase : uint8_t { before = 0, pre_open = 1, continuous = 2, closing = 3, closed = 4 };
+
+struct MarketState {
+  std::string id;    // the traded instrument (one market per instrument)
+  std::string cash;  // the cash instrument, KRW
+  Config cfg;        // tick, base price (previous close), band, max qty
+  Schedule sched;
+  int64_t day = 0;  // local days since 1970-01-01 of the session below
+  Phase phase = Phase::before;
+  Price last = 0;           // last exchange trade of the day (0: none yet)
+  uint64_t next_id = 1;     // order ids
+  Seq next_seq = 1;         // the engine's sequence counter
+  uint64_t next_trade = 1;  // trade ids
+  std::string created_by;
+  Json to_json() const;
+  static Result<MarketState> from_json(const Json& j);
+};
+
+// Where block time `t` falls for the schedule: (local day, phase).
+std::pair<int64_t, Phase> session_at(const Schedule& s, uint64_t t_ms);
+// "yyyy-mm-dd" of a local day number.
+std::string civil_date(int64_t day);
+
+// The market's stored state (nullopt: no such market).
+std::optional<MarketState> load_market(const StateReader& st, std::string_view market);
+
+// An open order as stored in mkt/book.
+struct OpenOrder {
+  OrderId id = 0;
+  std::string owner;
+  Side side = Side::buy;
+  Price price = 0;
+  Qty open = 0;
+  Seq seq = 0;
+};
+std::vector<OpenOrder> load_open_orders(const StateReader& st, std::string_view market);
+
+// 20-digit zero-padded decimal (ids in keys sort numerically).
+std::string pad20(uint64_t v);
+
+// Reserved cash of a buy or units of a sell at this price and open quantity.
+inline uint64_t reservation(Side s, Price p, Qty q) {
+  return s == Side::buy ? static_cast<uint64_t>(p) * static_cast<uint64_t>(q)
+                        : static_cast<uint64_t>(q);
+}
+
+}  // namespace market
+
+// market.create, market.session.advance, market.order.place / cancel / amend,
+// market.otc.propose / accept / cancel, market.auction.open / bid / reveal / settle.
+std::span<const TxHandler> market_handlers();
+
+}  // namespace tanso

@@ -1,0 +1,81 @@
+// Module internals shared by the market_*.cpp transaction files (not for other modules): one
+// market's state and book for the length of one tx (see core/market.h for why nothing longer),
+// the session steps by block time, reservations and delivery-versus-payment settlement.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/market.h"
+
+namespace tanso::market {
+
+std::string order_key(std::string_view market, OrderId id);
+std::string side_text(Side s);
+uint64_t open_count(const StateReader& st, std::string_view account);
+
+// Moves the buyer's cash or the seller's units into @market (market.insufficient_cash,
+// market.insufficient_units when the account holds less), and back out.
+Status reserve_cash(Overlay& st, std::string_view cash, std::string_view from, uint64_t amount);
+Status reserve_units(Overlay& st, std::string_view instrument, std::string_view from,
+                     uint64_t amount);
+// A reservation side by side: cash for a buy, units for a sell.
+inline Status reserve_for(Overlay& st, const MarketState& ms, Side s, std::string_view from,
+                          uint64_t amount) {
+  return s == Side::buy ? reserve_cash(st, ms.cash, from, amount)
+                        : reserve_units(st, ms.id, from, amount);
+}
+Status release(Overlay& st, std::string_view instrument, std::string_view to, uint64_t amount);
+
+class Ledger {
+ public:
+  // market.unknown_market; the book is restored from mkt/book in the phase's mode.
+  static Result<Ledger> load(TxEnv& env, std::string_view market);
+  Ledger(Ledger&&) = default;
+
+  // Runs the session steps from the stored (day, phase) up to the block's time: opening
+  // uncross, start of the closing auction, closing uncross, expiry of the day's orders and the
+  // next base price. Idempotent; every market tx of this market calls it first.
+  Status advance();
+
+  MarketState& ms() { return ms_; }
+  Book& book() { return *book_; }
+  OwnerId owner_id(const std::string& account);
+  const std::string& owner_name(OwnerId id) const { return owners_.at(id); }
+  const OpenOrder* order(OrderId id) const;
+  // Registers a new order's terms (before Book::add) or an amend's new price.
+  void track(const OpenOrder& o) { open_[o.id] = o; }
+
+  // Settles fills: units and cash out of @market, refunds, order records, trades, day stats.
+  Status settle(const std::vector<Fill>& fills, std::string_view kind);
+  // Removes an order from the book and returns its reservation (cancel, expiry).
+  Status remove(OrderId id, std::string_view status);
+  // Order record helpers.
+  Json record(OrderId id) const;
+  void put_record(OrderId id, const Json& rec);
+  // Records a trade (and, unless OTC, the day's prices).
+  void record_trade(Price price, Qty qty, std::string_view kind, const std::string& buy,
+                    const std::string& sell, const std::string& buyer, const std::string& seller);
+
+  // Writes the book, the market state and the owners' open-order counts.
+  void save();
+
+ private:
+  Ledger(TxEnv& env, MarketState ms) : env_(&env), ms_(std::move(ms)) {}
+  Status step();  // one phase forward
+  Status expire_all();
+
+  TxEnv* env_;
+  MarketState ms_;
+  std::optional<Book> book_;
+  std::map<OrderId, OpenOrder> open_;  // loaded orders and new ones (terms for settlement)
+  std::vector<std::string> owners_;
+  std::map<std::string, OwnerId, std::less<>> owner_ids_;
+  std::map<std::string, int64_t> before_;  // open orders per owner as loaded
+};
+
+// Body helpers.
+Result<Side> side_field(const Json& b, std::string_view type);
+
+}  // namespace tanso::market
