@@ -123,6 +123,13 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"market.order.place", traders},
       {"market.order.cancel", traders},
       {"market.order.amend", traders},
+      {"market.otc.propose", traders},
+      {"market.otc.accept", traders},
+      {"market.otc.cancel", traders},
+      {"market.auction.open", regulator},
+      {"market.auction.bid", traders},
+      {"market.auction.reveal", traders},
+      {"market.auction.settle", regulator},
   };
 }
 

@@ -75,6 +75,31 @@ class Ledger {
   std::map<std::string, int64_t> before_;  // open orders per owner as loaded
 };
 
+// Handlers of the OTC and government auction txs (market_otc.cpp, market_gov_auction.cpp);
+// the table of all market handlers is in market_orders.cpp.
+namespace otc {
+Status propose_check(const Json& b);
+Status propose_apply(TxEnv& env);
+Status accept_check(const Json& b);
+Status accept_apply(TxEnv& env);
+Status cancel_check(const Json& b);
+Status cancel_apply(TxEnv& env);
+}  // namespace otc
+namespace auction {
+Status open_check(const Json& b);
+Status open_apply(TxEnv& env);
+Status bid_check(const Json& b);
+Status bid_apply(TxEnv& env);
+Status reveal_check(const Json& b);
+Status reveal_apply(TxEnv& env);
+Status settle_check(const Json& b);
+Status settle_apply(TxEnv& env);
+// The commitment a sealed bid carries: hex SHA-256 of
+// "tanso/auction-bid/v1|<auction>|<bidder>|<price>|<qty>|<salt>".
+std::string commitment(std::string_view auction, std::string_view bidder, uint64_t price,
+                       uint64_t qty, std::string_view salt);
+}  // namespace auction
+
 // Body helpers.
 Result<Side> side_field(const Json& b, std::string_view type);
 

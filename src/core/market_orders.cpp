@@ -288,6 +288,13 @@ const TxHandler kOrderHandlers[] = {
     {"market.order.place", place_check, place_apply},
     {"market.order.cancel", cancel_check, cancel_apply},
     {"market.order.amend", amend_check, amend_apply},
+    {"market.otc.propose", otc::propose_check, otc::propose_apply},
+    {"market.otc.accept", otc::accept_check, otc::accept_apply},
+    {"market.otc.cancel", otc::cancel_check, otc::cancel_apply},
+    {"market.auction.open", auction::open_check, auction::open_apply},
+    {"market.auction.bid", auction::bid_check, auction::bid_apply},
+    {"market.auction.reveal", auction::reveal_check, auction::reveal_apply},
+    {"market.auction.settle", auction::settle_check, auction::settle_apply},
 };
 
 }  // namespace tanso::market
