@@ -11,6 +11,8 @@
 //   inst/<id>                           {"issuer","name","unit"}
 //   bal/<account>/<instrument>          balance (decimal, integer units)
 //   supply/<instrument>                 units in existence (decimal)
+//   ets/..., mrv/..., cash/..., mkt/... module records (core/ets.h, core/mrv_*.h, core/cash.h,
+//                                       core/market.h)
 #pragma once
 
 #include <map>
