@@ -27,6 +27,7 @@
 //                                  placed_ms, updated_ms}
 //   mkt/cid/<account>/<client_id>  "<market>/<id>": client ids are used once per account
 //   mkt/open/<account>             the account's open orders, all markets (decimal)
+//   mkt/ao/<account>/<market>/<id> ""  : index of the account's orders (its own-orders view)
 //   mkt/t/<market>/<id>            trade {price, qty, t, kind ("continuous"|"open"|"close"|"otc"),
 //                                  buy, sell (order ids; OTC: proposal), buyer, seller}
 //   mkt/day/<market>/<yyyy-mm-dd>  daily {open, high, low, close, volume, turnover} (exchange
@@ -108,6 +109,28 @@ inline uint64_t reservation(Side s, Price p, Qty q) {
   return s == Side::buy ? static_cast<uint64_t>(p) * static_cast<uint64_t>(q)
                         : static_cast<uint64_t>(q);
 }
+
+// ---- views (market_views.cpp): read-only, for the API. Quantities and prices are numbers
+// (they fit in 2^53: price <= 10^12, qty <= 10^6); cash sums are decimal strings. ----
+
+// Every market: {market, cash, tick, base_price, band:{lo,hi}, band_bps, max_qty, phase, day,
+// last, schedule}. The phase is the stored one (it moves at the next market tx of the market).
+Json market_list(const State& st);
+// Public depth, no owners: {market, phase, base_price, band, bids:[{price,qty,orders}],
+// asks:[...], indicative?:{price,volume,surplus}} (indicative during a call auction).
+Result<Json> market_depth(const State& st, std::string_view market, size_t levels);
+// The latest `limit` trades, newest first: {id, price, qty, t, kind}, plus buyer and seller
+// (and their order ids) only with_owners (the regulator).
+Result<Json> market_trades(const State& st, std::string_view market, size_t limit,
+                           bool with_owners);
+// Orders of one account (its own view), or every order (nullopt: the regulator), newest first.
+Result<Json> market_orders(const State& st, std::string_view market,
+                           std::optional<std::string_view> account, size_t limit);
+// The account's fills (trades where it bought or sold), newest first, with its side.
+Result<Json> market_fills(const State& st, std::string_view market, std::string_view account,
+                          size_t limit);
+// Daily OHLC, volume, turnover and VWAP (floor(turnover / volume)) of exchange trades.
+Result<Json> market_daily(const State& st, std::string_view market);
 
 }  // namespace market
 

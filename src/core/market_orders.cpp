@@ -182,6 +182,7 @@ Status place_apply(TxEnv& env) {
     env.st.put(cid_key, ms.id + "/" + u64_text(id));
   }
   l->put_record(id, rec);
+  env.st.put("mkt/ao/" + from + "/" + ms.id + "/" + pad20(id), "");
   if (auto s = l->settle(fills, "continuous"); !s) return s;
   l->save();
   return ok_status();
