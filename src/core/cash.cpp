@@ -155,11 +155,39 @@ Status reject_apply(TxEnv& env) {
   return ok_status();
 }
 
+// cash.withdraw.cancel {request}: the holder takes back a request the bank has not handled. The
+// bank pays out off-ledger only once its cash.withdraw is committed, so a cancel before that
+// leaves nothing to pay.
+Status cancel_check(const Json& b) {
+  Fields f(b, "cash.withdraw.cancel");
+  if (auto s = f.only({"request"}); !s) return s;
+  if (auto s = f.id("request"); !s) return s.error();
+  return ok_status();
+}
+Status cancel_apply(TxEnv& env) {
+  const std::string& from = env.tx.payload.from;
+  std::string req = env.tx.payload.body["request"];
+  auto v = env.st.get(wd_key(from, req));
+  if (!v) return err("cash.unknown_request", "no withdrawal request '" + req + "' of " + from);
+  Json rec = Json::parse(*v);
+  if (rec["status"] != "pending")
+    return err("cash.request_closed",
+               "request '" + req + "' is " + rec["status"].get<std::string>());
+  if (auto s = transfer_units(env.st, rec["instrument"].get<std::string>(), kCashEscrow, from,
+                              *json_u64(rec["amount"]));
+      !s)
+    return s;
+  rec["status"] = "cancelled";
+  env.st.put(wd_key(from, req), rec.dump());
+  return ok_status();
+}
+
 const TxHandler kHandlers[] = {
     {"cash.deposit", deposit_check, deposit_apply},
     {"cash.withdraw.request", request_check, request_apply},
     {"cash.withdraw", withdraw_check, withdraw_apply},
     {"cash.withdraw.reject", reject_check, reject_apply},
+    {"cash.withdraw.cancel", cancel_check, cancel_apply},
 };
 
 }  // namespace

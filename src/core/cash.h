@@ -9,8 +9,10 @@
 //   cash.withdraw {account, request, reference}              bank: burns the pending amount
 //                                                            from @cash (paid out off-ledger)
 //   cash.withdraw.reject {account, request, reason?}         bank: returns it to the holder
+//   cash.withdraw.cancel {request}                           holder: takes a pending one back
 //
-// `instrument` defaults to KRW; the sender of deposit/withdraw/reject must be its issuer. A
+// `instrument` defaults to KRW; the sender of deposit/withdraw/reject must be its issuer. The bank
+// pays out off-ledger only once its cash.withdraw is committed (a cancel may come before). A
 // withdrawal request locks the funds at once (the holder cannot spend them twice while the bank
 // pays out) and the bank can only burn what a holder asked to withdraw, never a balance directly.
 // Invariant: balance(@cash, i) == sum of the amounts of pending requests in instrument i.
@@ -19,7 +21,7 @@
 //   cash/ref/<instrument>/<reference>     {"kind":"deposit"|"withdrawal","account","amount",
 //                                          "height"}: the bank's reference, used once
 //   cash/wd/<account>/<request>           {"instrument","amount","status":"pending"|"paid"|
-//                                          "rejected","height","reference"?,"reason"?}
+//                                          "rejected"|"cancelled","height","reference"?,"reason"?}
 #pragma once
 
 #include <span>

@@ -116,6 +116,7 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"cash.withdraw", bank},
       {"cash.withdraw.reject", bank},
       {"cash.withdraw.request", holders},
+      {"cash.withdraw.cancel", holders},
       // Market (core/market.h): the exchange lists markets and runs sessions; participants
       // trade; the regulator runs government auctions.
       {"market.create", exchange},

@@ -76,6 +76,17 @@ TEST_F(CashTest, WithdrawalLocksThenBurnsOrReturns) {
   EXPECT_EQ(Json::parse(*c().get("cash/wd/b/w1"))["status"], "rejected");
   rejected({"bank.ops", "cash.withdraw.reject", {{"account", "b"}, {"request", "w1"}}},
            "cash.request_closed");
+  // The holder may take back a request the bank has not handled.
+  ok({"c", "cash.withdraw.request", {{"amount", 50}, {"request", "w9"}}});
+  EXPECT_EQ(c().bal(kCashEscrow, "KRW"), 50u);
+  rejected({"c", "cash.withdraw.cancel", {{"request", "nope"}}}, "cash.unknown_request");
+  ok({"c", "cash.withdraw.cancel", {{"request", "w9"}}});
+  EXPECT_EQ(c().bal("c", "KRW"), 10'000'000'000u);
+  EXPECT_EQ(Json::parse(*c().get("cash/wd/c/w9"))["status"], "cancelled");
+  rejected({"c", "cash.withdraw.cancel", {{"request", "w9"}}}, "cash.request_closed");
+  rejected(
+      {"bank.ops", "cash.withdraw", {{"account", "c"}, {"request", "w9"}, {"reference", "P9"}}},
+      "cash.request_closed");
   // Nobody can send value to a system holder directly.
   rejected({"a", "holdings.transfer", {{"instrument", "KRW"}, {"to", "@cash"}, {"amount", 1}}},
            "tx.malformed");
