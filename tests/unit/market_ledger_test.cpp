@@ -211,6 +211,27 @@ TEST_F(MarketTest, CancelAndAmendMoveReservations) {
   EXPECT_FALSE(c().get("mkt/open/a"));
 }
 
+TEST_F(MarketTest, AFailureAfterMatchingLeavesTheBookAsItWas) {
+  // c can pay for 1 t only. Its bid crosses a's ask: the engine matches it on the tx's copy of
+  // the book, then the reservation fails; the executor drops the tx and the book stays as it
+  // was, in the same block as the orders around it.
+  ok({"c", "holdings.transfer", {{"instrument", "KRW"}, {"to", "d"}, {"amount", kKrw - 10'000}}},
+     at(0, 10, 0));
+  auto r = c().block({{"a", "market.order.place", place("sell", 10'000, 50)},
+                      {"c", "market.order.place", place("buy", 10'000, 20)},
+                      {"b", "market.order.place", place("buy", 10'000, 5)}});
+  EXPECT_EQ(r[0].code, "ok");
+  EXPECT_EQ(r[1].code, "market.insufficient_cash");
+  EXPECT_EQ(r[2].code, "ok");
+  auto book = market::load_open_orders(c().st, "KAU-2026");
+  ASSERT_EQ(book.size(), 1u);
+  EXPECT_EQ(book[0].id, 1u);
+  EXPECT_EQ(book[0].open, 45);              // only b's 5 t traded
+  EXPECT_EQ(order(2)["status"], "filled");  // b's order got the next id: c's used none
+  EXPECT_EQ(c().bal("c", "KRW"), 10'000u);
+  EXPECT_EQ(c().bal("c", "KAU-2026"), kKau);
+}
+
 TEST_F(MarketTest, OpenOrdersPerAccountAreBounded) {
   std::vector<TxSpec> txs;
   for (size_t i = 0; i < limits::market_open_orders_max; ++i)
