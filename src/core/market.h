@@ -20,8 +20,8 @@
 //
 // Key space (JSON values unless noted; <id> is a 20-digit zero-padded decimal):
 //   mkt/m/<market>                 MarketState: config, schedule, session, counters
-//   mkt/book/<market>              open orders in priority order: [[id, owner, side(0 buy, 1 sell),
-//                                  price, open, seq], ...]
+//   mkt/book/<market>              open orders in priority order, plain text, one line each:
+//                                  "<id> <owner> <b|s> <price> <open> <seq>\n" (market_ledger.cpp)
 //   mkt/o/<market>/<id>            order record {owner, side, price, qty, open, filled, status
 //                                  ("open"|"filled"|"cancelled"|"expired"), client_id?,
 //                                  placed_ms, updated_ms}
@@ -100,6 +100,8 @@ struct OpenOrder {
   Seq seq = 0;
 };
 std::vector<OpenOrder> load_open_orders(const StateReader& st, std::string_view market);
+// The stored text of a book (the inverse of load_open_orders).
+std::string book_text(const std::vector<OpenOrder>& orders);
 
 // 20-digit zero-padded decimal (ids in keys sort numerically).
 std::string pad20(uint64_t v);

@@ -86,7 +86,7 @@ Status create_apply(TxEnv& env) {
   std::tie(ms.day, ms.phase) = session_at(ms.sched, env.time_ms);
   ms.created_by = env.tx.payload.from;
   env.st.put("mkt/m/" + ms.id, ms.to_json().dump());
-  env.st.put("mkt/book/" + ms.id, "[]");
+  env.st.put("mkt/book/" + ms.id, "");
   return ok_status();
 }
 

@@ -283,7 +283,7 @@ TEST_F(MarketTest, SessionsByBlockTime) {
   // a's bid at 10,050 met d's 10,150? No: the ask is above. Nothing crossed at the close; the
   // day's last trade, 10,000, is the close and the next base. Every order expired.
   EXPECT_EQ(mstate()["base_price"], 10'000);
-  EXPECT_EQ(c().get("mkt/book/KAU-2026"), "[]");
+  EXPECT_EQ(c().get("mkt/book/KAU-2026"), "");
   EXPECT_EQ(order(8)["status"], "expired");
   EXPECT_EQ(order(6)["status"], "expired");
   EXPECT_EQ(c().bal(kMarketEscrow, "KRW"), 0u);
