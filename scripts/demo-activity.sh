@@ -3,7 +3,8 @@
 # creates its carbon points and local currency and gives citizens some, a citizen pays a
 # merchant, the bank moves cash, companies pay each other; in the emissions-trading registry
 # (allocated in genesis) daehan-cement surrenders its 2026 KAU and nuri-power records its
-# projected 2026 emissions; each demo installation gets a week of daily MRV batches.
+# projected 2026 emissions; a KAU-2026 market opens with a few orders and trades; each demo
+# installation gets a week of daily MRV batches.
 set -euo pipefail
 LISTEN=$1
 DEMO=$2
@@ -34,6 +35,23 @@ $T tx send -k "$DEMO/keys/citizen-kim.json" --type holdings.transfer \
   --body '{"instrument":"GOYANG-PAY","to":"goyang-market","amount":"12000","memo":"vegetables"}' >/dev/null
 $T ets surrender -k "$DEMO/keys/daehan-cement.json" --year 2026 --kau 780,000 >/dev/null
 $T ets project -k "$DEMO/keys/nuri-power.json" --year 2026 --tco2e 2,250,000 >/dev/null
+# A live KAU-2026 market at the exchange (krx). The demo's market trades around the clock (its
+# schedule: continuous from 00:00 KST, closing call auction 23:50-23:59), so the dashboard has
+# a book at any hour; without a schedule a market keeps the KRX hours (docs/MARKET.md).
+$T tx send -k "$DEMO/keys/krx.json" --type market.create --body '{"market":"KAU-2026","tick":50,
+  "base_price":9000,"schedule":{"pre_open_ms":0,"open_ms":0,"close_auction_ms":85800000,
+  "close_ms":86340000,"weekdays_only":false}}' >/dev/null
+order() {  # company side price qty
+  $T tx send -k "$DEMO/keys/$1.json" --type market.order.place \
+    --body "{\"market\":\"KAU-2026\",\"side\":\"$2\",\"price\":$3,\"qty\":$4}" >/dev/null
+}
+order seoul-petrochem sell 9050 3000
+order hanbit-steel sell 9100 5000
+order nuri-power buy 9100 4000
+order daehan-cement buy 8950 2000
+order nuri-power buy 9000 1000
+order hanbit-steel sell 9000 500
+order seoul-petrochem sell 9200 2500
 # A week of MRV history (daily batches signed by each company's edge account), so the emissions
 # chart has days to show before the live pipeline adds today's.
 HIST=$(mktemp -d)

@@ -124,6 +124,58 @@ test('a company signs in with its key, sees its emissions chart and surrenders K
   await page.context().close();
 });
 
+test('a company places an order, sees it in the book, cancels it, and trades', async () => {
+  const page = await newPage(browser, {}, errors);
+  await signIn(page, 'hanbit-steel');
+  await page.click('nav a[href="#/market"]');
+  await page.waitForSelector('#depth');
+  const depth0 = await node.get('/v1/markets/KAU-2026/depth');
+  assert.ok(depth0.bids.length > 0 && depth0.asks.length > 0, 'the demo market has a book');
+  const krw0 = await node.balance('hanbit-steel', 'KRW');
+  // A buy below the best ask rests in the book: its level appears, its cash is reserved.
+  const tick = (await node.get('/v1/markets')).markets.find((m) => m.market === 'KAU-2026').tick;
+  const price = depth0.bids[0].price + tick;
+  assert.ok(price < depth0.asks[0].price, 'a new best bid inside the spread');
+  await page.check('input[name=side][value=buy]');
+  await page.fill('input[name=price]', String(price));
+  await page.fill('input[name=qty]', '120');
+  await page.click('#place-order');
+  await page.waitForSelector('#order-h ~ [data-testid=tx-result]');
+  assert.match(await page.textContent('#order-h ~ [data-testid=tx-result]'), /Committed/);
+  const level = page.locator('#depth tr.depth-buy', { hasText: group(price) });
+  await level.waitFor();
+  assert.match(await level.textContent(), /120/);
+  assert.equal(await node.balance('hanbit-steel', 'KRW'), krw0 - BigInt(price) * 120n, 'cash reserved');
+  const mine = await node.get('/v1/markets/KAU-2026/orders', node.key('hanbit-steel'));
+  const order = mine.orders.find((o) => o.price === price && o.status === 'open');
+  assert.ok(order, JSON.stringify(mine));
+  await shot(page, 'market');
+  // Another company sees the level but not who placed it.
+  const pub = await node.get('/v1/markets/KAU-2026/depth');
+  assert.ok(!JSON.stringify(pub).includes('hanbit'));
+  // Cancel it from "My orders": the level goes, the cash comes back.
+  await page.locator(`#order-${order.id} .cancel-order`).click();
+  await page.waitForSelector(`#order-${order.id} :text("cancelled")`);
+  await level.waitFor({ state: 'detached' });
+  assert.equal(await node.balance('hanbit-steel', 'KRW'), krw0);
+  // A buy at the best ask trades: the trade shows in the latest trades with its price.
+  const trades0 = (await node.get('/v1/markets/KAU-2026/trades')).trades.length;
+  await page.fill('input[name=price]', String(depth0.asks[0].price));
+  await page.fill('input[name=qty]', '100');
+  await page.click('#place-order');
+  await page.waitForFunction((n) => document.querySelectorAll('#trades tbody tr').length > Math.min(n, 14), trades0);
+  const trades = (await node.get('/v1/markets/KAU-2026/trades')).trades;
+  assert.equal(trades.length, trades0 + 1);
+  assert.equal(trades[0].price, depth0.asks[0].price);
+  assert.equal(trades[0].qty, 100);
+  // A price outside the band is refused by the ledger with its code.
+  await page.fill('input[name=price]', String(depth0.band.hi + 1000));
+  await page.click('#place-order');
+  await page.waitForSelector('#order-h ~ [data-testid=tx-result] code');
+  assert.equal(await page.textContent('#order-h ~ [data-testid=tx-result] code'), 'market.price_out_of_band');
+  await page.context().close();
+});
+
 let allocationTx = null;
 
 test('the regulator issues an allocation order signed by two officers', async () => {
@@ -333,7 +385,7 @@ test('the API reference at /docs is the node\'s OpenAPI document', async () => {
 
 test('accessibility: WCAG 2 A/AA rules pass on every view; keyboard reaches everything', async () => {
   const page = await newPage(browser, {}, errors);
-  const views = [['/', '#card-allocated'], ['/#/explorer', '#latest-blocks'], ['/docs', 'details.op'],
+  const views = [['/', '#card-allocated'], ['/#/market', '#depth'], ['/#/explorer', '#latest-blocks'], ['/docs', 'details.op'],
                  ['/#/signin', '#key-file']];
   for (const [path, ready] of views) {
     await page.goto(node.base + path);
@@ -359,11 +411,13 @@ test('accessibility: WCAG 2 A/AA rules pass on every view; keyboard reaches ever
   assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
   await page.focus('body');
   let found = false;
-  for (let i = 0; i < 15 && !found; i++) {
+  const seen = [];
+  for (let i = 0; i < 40 && !found; i++) {
     await page.keyboard.press('Tab');
+    seen.push(await page.evaluate(() => document.activeElement.outerHTML.slice(0, 60)));
     found = await page.evaluate(() => document.activeElement.getAttribute('href') === '#/explorer');
   }
-  assert.ok(found, 'the Explorer link is reachable with Tab');
+  assert.ok(found, 'the Explorer link is reachable with Tab: ' + seen.join(' | '));
   await page.keyboard.press('Enter');
   await page.waitForSelector('#latest-blocks');
   assert.equal(new URL(page.url()).hash, '#/explorer');

@@ -9,6 +9,7 @@ import { parseKeyFile } from './lib/tanso.js';
 import { ApiDocs } from './views/ApiDocs.jsx';
 import { Company } from './views/Company.jsx';
 import { Explorer } from './views/Explorer.jsx';
+import { Market } from './views/Market.jsx';
 import { Overview } from './views/Overview.jsx';
 import { Regulator } from './views/Regulator.jsx';
 import { SignIn, signInWith } from './views/SignIn.jsx';
@@ -60,6 +61,7 @@ async function keyTextSignIn(text) {
 const NAV = [
   { id: 'overview', roles: null },
   { id: 'company', roles: ['company'] },
+  { id: 'market', roles: null },
   { id: 'regulator', roles: ['regulator'] },
   { id: 'verifier', roles: ['verifier', 'regulator'] },
   { id: 'wallet', roles: ['citizen', 'merchant', 'municipality', 'bank', 'exchange', 'certifier', 'focal_point'] },
@@ -76,6 +78,7 @@ function App() {
   else if (view === 'regulator') body = <Regulator client={client} />;
   else if (view === 'verifier') body = <Verifier client={client} />;
   else if (view === 'wallet') body = <Wallet client={client} />;
+  else if (view === 'market') body = <Market client={client} />;
   else if (view === 'explorer') body = <Explorer client={client} route={route} />;
   else if (view === 'signin') body = <SignIn client={client} onKeyText={(txt) => keyTextSignIn(txt)} />;
   else if (view === 'docs') body = <ApiDocs />;

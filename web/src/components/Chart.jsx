@@ -13,7 +13,7 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineContro
 // Colour-blind-safe palette (Okabe–Ito), dark enough on white.
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 
-export function ChartView({ type = 'bar', labels, datasets, stacked = false, label, id, unit }) {
+export function ChartView({ type = 'bar', labels, datasets, stacked = false, label, id, unit, zero = true }) {
   const canvas = useRef(null);
   const chart = useRef(null);
   useEffect(() => {
@@ -35,7 +35,7 @@ export function ChartView({ type = 'bar', labels, datasets, stacked = false, lab
           animation: false,
           scales: {
             x: { stacked },
-            y: { stacked, beginAtZero: true, title: { display: !!unit, text: unit } },
+            y: { stacked, beginAtZero: zero, title: { display: !!unit, text: unit } },
           },
           plugins: { legend: { position: 'bottom' } },
         },

@@ -7,6 +7,7 @@ import { Badge, Card, Loading, SignInFirst, TxResult, requireRole, useApi, useTx
 import { date, gramsToTonnes, groupDigits } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { state } from '../lib/store.js';
+import { MyFills, MyOrders } from './Market.jsx';
 
 const YEAR = 2026;
 
@@ -221,6 +222,22 @@ function History({ client, account }) {
   );
 }
 
+// The company's orders and fills in each market (placing orders is in the Market view).
+function CompanyMarket({ client }) {
+  const res = useApi(client, '/v1/markets', { live: false });
+  if (!res.data || res.data.markets.length === 0) return null;
+  return (
+    <div class="two">
+      {res.data.markets.map((m) => (
+        <div key={m.market}>
+          <MyOrders client={client} market={m.market} />
+          <MyFills client={client} market={m.market} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
 export function Company({ client }) {
   if (!requireRole(['company'])) return <SignInFirst roles={['company']} />;
   const a = state.session.account;
@@ -235,6 +252,7 @@ export function Company({ client }) {
         <Holdings client={client} account={a.id} />
         <Surrender client={client} />
       </div>
+      <CompanyMarket client={client} />
       <History client={client} account={a.id} />
     </div>
   );

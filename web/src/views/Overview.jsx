@@ -114,6 +114,34 @@ export function LatestBlocks({ client, count = 8 }) {
   );
 }
 
+function MarketSummary({ client }) {
+  const res = useApi(client, '/v1/markets');
+  return (
+    <section aria-labelledby="market-h">
+      <h2 id="market-h">{t('overview.market')}</h2>
+      {!res.data ? <Loading res={res} /> : res.data.markets.length === 0 ? (
+        <p class="muted">{t('overview.market_none')}</p>
+      ) : (
+        <table id="market-summary">
+          <thead><tr>
+            <th scope="col">{t('mkt.market')}</th><th scope="col" class="num">{t('mkt.last')}</th>
+            <th scope="col" class="num">{t('mkt.base')}</th><th scope="col">{t('mkt.band_col')}</th><th scope="col">{t('mkt.phase')}</th>
+          </tr></thead>
+          <tbody>
+            {res.data.markets.map((m) => (
+              <tr key={m.market}>
+                <td><a href="#/market">{m.market}</a></td><td class="num">{m.last ? groupDigits(m.last) : '–'}</td>
+                <td class="num">{groupDigits(m.base_price)}</td><td>{groupDigits(m.band.lo)}–{groupDigits(m.band.hi)}</td>
+                <td>{t('mkt.phase.' + m.phase)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 export function Overview({ client }) {
   return (
     <div>
@@ -124,10 +152,7 @@ export function Overview({ client }) {
         <Companies client={client} />
         <Instruments client={client} />
       </div>
-      <section aria-labelledby="market-h">
-        <h2 id="market-h">{t('overview.market')}</h2>
-        <p class="muted">{t('overview.market_none')}</p>
-      </section>
+      <MarketSummary client={client} />
       <LatestBlocks client={client} />
     </div>
   );
