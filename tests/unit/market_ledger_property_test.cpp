@@ -34,6 +34,16 @@ using market::Price;
 using market::Qty;
 using market::Side;
 
+// Release: 3 seeds x 6,000 txs (~27 s). Under AddressSanitizer+UBSan the libraries run at -O0
+// with checks and one seed takes ~40 s, so the sanitizer build (make asan-test) runs the first
+// seed only, whole (its coverage checks — days, base changes, trades — need the whole seed).
+#if defined(__SANITIZE_ADDRESS__)
+#define TANSO_MARKET_PROP_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define TANSO_MARKET_PROP_SANITIZED 1
+#endif
+#endif
 constexpr size_t kTxsPerSeed = 6'000;
 const std::vector<std::string> kTraders = {"a", "b", "c", "d"};
 constexpr Price kTick = 50;
@@ -389,7 +399,11 @@ TEST_F(MarketProperty, LedgerAgreesWithTheModelAcrossSessions) {
     run_seed(std::strtoull(s, nullptr, 10));
     return;
   }
+#ifdef TANSO_MARKET_PROP_SANITIZED
+  for (uint64_t seed : {1u}) {
+#else
   for (uint64_t seed : {1u, 2u, 3u}) {
+#endif
     run_seed(seed);
     if (HasFatalFailure()) return;
   }
