@@ -38,10 +38,9 @@ run: build
 
 # The default test run: unit, docs (OpenAPI lint, error codes, routes), end-to-end and
 # crash tests, the asan-ubsan unit tests and 30 s per fuzz target (two at a time: each is one thread).
-test: build
-	@ctest --test-dir build/release --output-on-failure -j2 -LE soak
-	@$(MAKE) --no-print-directory asan-test
-	@$(MAKE) --no-print-directory fuzz-test
+# The sanitizer builds run beside the release tests at low priority (scripts/make-test.sh).
+test: deps
+	@JOBS=$(JOBS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/make-test.sh
 
 unit: build
 	@ctest --test-dir build/release --output-on-failure -j2 -L unit
