@@ -51,6 +51,7 @@ e2e: build
 browser-test: build
 	@ctest --test-dir build/release --output-on-failure -L browser
 
+# The unit tests under gcc's ASan + UBSan (make test runs them in the clang fuzz build instead).
 asan-test: deps
 	@cmake --preset asan-ubsan >/dev/null
 	@cmake --build build/asan-ubsan -j$(JOBS) --target unit_tests

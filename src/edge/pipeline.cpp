@@ -239,8 +239,9 @@ std::vector<std::string> Pipeline::close_due(int64_t now_ms, int64_t grace_ms,
     if (reg)
       if (auto it = reg->installations.find(inst); it != reg->installations.end())
         version = it->second.factor_version;
-    auto totals = device_totals(readings, [&](const std::string& dev) {
-      const DeviceInfo* d = reg ? reg->find(inst, dev) : nullptr;
+    // (A named copy: clang before 16 cannot capture a structured binding.)
+    auto totals = device_totals(readings, [&, &installation = inst](const std::string& dev) {
+      const DeviceInfo* d = reg ? reg->find(installation, dev) : nullptr;
       return d ? std::pair{d->source, d->unit} : std::pair{std::string("unknown"), std::string()};
     });
     uint64_t gaps = 0;

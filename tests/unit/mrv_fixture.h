@@ -115,6 +115,9 @@ inline Json total(const std::string& src, const std::string& dev, const std::str
 
 inline Json batch(const std::string& id, const std::string& day, Json totals,
                   const std::string& version = std::string(kDefaultFactorVersion)) {
+  // `batch(..., {total(...)})`: GCC makes the braced single total an array, clang a copy of the
+  // object (nlohmann's brace-initialization differs between them); always a list here.
+  if (totals.is_object()) totals = Json::array({totals});
   return {{"batch_id", id},
           {"installation", "pohang"},
           {"day", day},
