@@ -244,13 +244,20 @@ Result<Ack> Book::add(const NewOrder& o, std::vector<Fill>& fills) {
   return Ack{seq, o.qty - left, left};
 }
 
-Result<Qty> Book::cancel(OrderId id, OwnerId owner) {
+Result<uint32_t> Book::owned(OrderId id, OwnerId owner) const {
   uint32_t n = index_.find(id);
   if (n == OrderIndex::npos)
     return market_err("market.unknown_order", "no order " + std::to_string(id) + " in the book");
   if (nodes_[n].owner != owner)
     return market_err("market.not_owner",
                       "order " + std::to_string(id) + " belongs to another participant");
+  return n;
+}
+
+Result<Qty> Book::cancel(OrderId id, OwnerId owner) {
+  auto found = owned(id, owner);
+  if (!found) return found.error();
+  uint32_t n = *found;
   Qty q = nodes_[n].qty;
   unlink(n);
   index_.erase(id);
@@ -259,12 +266,9 @@ Result<Qty> Book::cancel(OrderId id, OwnerId owner) {
 }
 
 Result<Ack> Book::amend(OrderId id, OwnerId owner, Price price, Qty qty, std::vector<Fill>& fills) {
-  uint32_t n = index_.find(id);
-  if (n == OrderIndex::npos)
-    return market_err("market.unknown_order", "no order " + std::to_string(id) + " in the book");
-  if (nodes_[n].owner != owner)
-    return market_err("market.not_owner",
-                      "order " + std::to_string(id) + " belongs to another participant");
+  auto found = owned(id, owner);
+  if (!found) return found.error();
+  uint32_t n = *found;
   if (Status s = check_qty(qty); !s) return s.error();
   Node& node = nodes_[n];
   if (price == node.price && qty <= node.qty) {  // keeps its place

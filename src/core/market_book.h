@@ -212,6 +212,8 @@ class Book {
   void reserve(size_t n);
 
  private:
+  // The slot of a resting order `owner` owns: market.unknown_order / market.not_owner otherwise.
+  Result<uint32_t> owned(OrderId id, OwnerId owner) const;
   static constexpr uint32_t nil = UINT32_MAX;
 
   struct Node {  // a resting order in the pool; prev/next link its level's FIFO queue
