@@ -458,6 +458,32 @@ def batch_body(envelopes):
     return '{"txs":[' + ",".join(envelopes) + "]}"
 
 
+def parse_events(resp, until, timeout):
+    """Parses a raw SSE response (http.client) until until(events) is true and returns the
+    events (dicts of the fields id/event/data; several data lines joined with '\n'); raises
+    AssertionError when the stream ends or `timeout` seconds pass first."""
+    events, cur = [], {}
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = resp.fp.readline()
+        if not line:
+            break
+        line = line.decode().rstrip("\r\n")
+        if line == "":
+            if cur:
+                events.append(cur)
+                cur = {}
+                if until(events):
+                    return events
+            continue
+        if line.startswith(":"):
+            continue
+        k, _, v = line.partition(":")
+        v = v[1:] if v.startswith(" ") else v
+        cur[k] = cur[k] + "\n" + v if k == "data" and k in cur else v
+    raise AssertionError("events ended or timed out; got %r" % events)
+
+
 class E2ETest(unittest.TestCase):
     """Base class: a temp dir per test, node processes killed at cleanup, logs printed on error."""
 
@@ -517,25 +543,7 @@ class E2ETest(unittest.TestCase):
                                                    "Last-Event-ID": str(last_event_id)})
         resp = conn.getresponse()
         self.assertEqual(resp.status, 200)
-        events, cur = [], {}
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            line = resp.fp.readline()
-            if not line:
-                break
-            line = line.decode().rstrip("\r\n")
-            if line == "":
-                if cur:
-                    events.append(cur)
-                    cur = {}
-                    if until(events):
-                        return events
-                continue
-            if line.startswith(":"):
-                continue
-            k, _, v = line.partition(":")
-            cur[k] = v[1:] if v.startswith(" ") else v
-        raise AssertionError("events ended or timed out; got %r" % events)
+        return parse_events(resp, until, timeout)
 
     def assertCode(self, resp, status, code):
         self.assertEqual((resp.status, resp.code()), (status, code), resp.text[:500])

@@ -406,26 +406,7 @@ class ApiTest(E2ETest):
     @staticmethod
     def read_events(resp, until, timeout=10):
         """Parses the raw stream until until(events) is true; returns the events."""
-        events, cur = [], {}
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            line = resp.fp.readline()
-            if not line:
-                break
-            line = line.decode().rstrip("\r\n")
-            if line == "":
-                if cur:
-                    events.append(cur)
-                    cur = {}
-                    if until(events):
-                        return events
-                continue
-            if line.startswith(":"):
-                continue
-            k, _, v = line.partition(":")
-            v = v[1:] if v.startswith(" ") else v
-            cur[k] = cur[k] + "\n" + v if k == "data" and k in cur else v
-        raise AssertionError("events ended or timed out; got %r" % events)
+        return e2e.parse_events(resp, until, timeout)
 
     def test_events_stream_and_resume(self):
         resp = self.open_events()
