@@ -35,6 +35,10 @@ inline const std::map<std::string, uint8_t>& signers() {
 
 // 2026-03-02 is a Monday; 00:00 KST of it in UTC epoch ms.
 inline constexpr uint64_t kMonday = 1772377200000ull;  // 2026-03-01T15:00:00Z
+// Block time `day` days after kMonday at h:m:s (local time of the test markets' schedule).
+inline constexpr uint64_t at(uint64_t day, uint64_t h, uint64_t m, uint64_t s = 0) {
+  return kMonday + day * kDayMs + h * kHourMs + m * kMinMs + s * 1000;
+}
 
 inline Json genesis(uint64_t krw = 10'000'000'000, uint64_t kau = 1'000'000) {
   Json accounts = Json::array();

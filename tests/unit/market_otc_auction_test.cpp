@@ -12,9 +12,6 @@
 namespace tanso::mktest {
 namespace {
 
-constexpr uint64_t at(uint64_t day, uint64_t h, uint64_t m) {
-  return kMonday + day * kDayMs + h * kHourMs + m * kMinMs;
-}
 constexpr uint64_t kKrw = 10'000'000'000;
 constexpr uint64_t kKau = 1'000'000;
 

@@ -9,9 +9,6 @@
 namespace tanso::mktest {
 namespace {
 
-constexpr uint64_t at(uint64_t day, uint64_t h, uint64_t m) {
-  return kMonday + day * kDayMs + h * kHourMs + m * kMinMs;
-}
 Json place(std::string side, int64_t price, int64_t qty) {
   return {{"market", "KAU-2026"}, {"side", side}, {"price", price}, {"qty", qty}};
 }
