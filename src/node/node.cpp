@@ -315,14 +315,14 @@ bool Node::commit_batch(OrderedBatch& batch) {
       if (it->second <= committed || t->payload.nonce > committed) admitted_nonce_.erase(it);
     }
   }
-  finish_waiters(batch.txs, out.receipts, height);
-  BlockEvents ev = block_events(h, out.receipts);
+  // Metrics first: a client woken by its commit may scrape /metrics at once and must see it.
   for (const Receipt& r : out.receipts)
     if (r.code != "ok") metrics_.rejected(r.code);
-  events_.publish(std::move(ev));
   metrics_.height = height;
   metrics_.blocks_committed++;
   metrics_.txs_committed += batch.txs.size();
+  finish_waiters(batch.txs, out.receipts, height);
+  events_.publish(block_events(h, out.receipts));
   metrics_.commit_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return true;
