@@ -6,7 +6,7 @@ BIN       := build/bin
 LISTEN    ?= 127.0.0.1:8080
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build web run test unit e2e browser-test docs-test fuzz-test asan-test bench bench-micro \
+.PHONY: all deps build web run cluster test unit e2e browser-test docs-test fuzz-test asan-test bench bench-micro \
         soak fuzz-long format clean help
 
 all: build
@@ -14,6 +14,7 @@ all: build
 help:
 	@echo "make run        install deps, build, start a demo node (dashboard + demo data)"
 	@echo "make test       install deps, build, run every default test"
+	@echo "make cluster    a demo network on loopback: 3 etcd members + 3 nodes (docs/CLUSTER.md)"
 	@echo "make build      build into build/bin (preset: release)"
 	@echo "make web        build only the dashboard (web/ -> web/dist; npm ci from the lock file)"
 	@echo "make browser-test  the dashboard's browser tests (Chromium, headless; screenshots in build/release/test-artifacts/browser)"
@@ -35,6 +36,10 @@ web: deps
 
 run: build
 	@scripts/run-demo.sh $(LISTEN)
+
+# Several organizations' nodes over an etcd cluster on loopback (docs/CLUSTER.md); Ctrl-C stops.
+cluster: build
+	@scripts/cluster.sh start
 
 # The default test run: unit, docs (OpenAPI lint, error codes, routes), end-to-end and
 # crash tests, the asan-ubsan unit tests and 30 s per fuzz target (two at a time: each is one thread).

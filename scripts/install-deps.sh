@@ -12,6 +12,7 @@ pkgs=(
   postgresql-15 python3 openssl xxd
   mosquitto mosquitto-clients libmosquitto-dev ccache
   chromium fonts-noto-cjk
+  etcd-server etcd-client
 )
 
 missing=()

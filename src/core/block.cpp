@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/network.h"
+
 namespace tanso {
 
 // The header's fields in their fixed order; hashed (after the domain tag) and stored.
@@ -36,7 +38,7 @@ void sign_header(BlockHeader& h, const KeyPair& proposer) {
 
 bool verify_header_signature(const BlockHeader& h) {
   Hash hh = header_hash(h);
-  return verify(h.proposer, hh, h.signature);
+  return verify(h.proposer, hh, h.signature) || verify_batch_signature(h);
 }
 
 Bytes receipt_bytes(const Receipt& r) {

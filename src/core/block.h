@@ -2,7 +2,8 @@
 //
 // A block header is hashed in a fixed binary layout (header_bytes), so its hash never depends on
 // a JSON serializer. tx_root is the RFC 6962 root over the tx ids; receipts_root the root over
-// receipt_bytes of each receipt, in block order. The proposer signs the header hash.
+// receipt_bytes of each receipt, in block order. The proposer signs the header hash (solo chains)
+// or, on a network chain, the batch digest of core/network.h (height, time, tx count, tx root).
 #pragma once
 
 #include <string>
@@ -32,6 +33,7 @@ inline constexpr std::string_view kBlockDomain = "tanso/block/v1";
 Bytes header_bytes(const BlockHeader& h);  // everything but the signature
 Hash header_hash(const BlockHeader& h);
 void sign_header(BlockHeader& h, const KeyPair& proposer);
+// Either signature by h.proposer: over the header hash, or over the batch digest.
 bool verify_header_signature(const BlockHeader& h);
 
 struct Receipt {

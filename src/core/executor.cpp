@@ -5,6 +5,7 @@
 #include "core/holdings.h"
 #include "core/identity.h"
 #include "core/merkle.h"
+#include "core/network.h"
 
 namespace tanso {
 
@@ -155,9 +156,9 @@ Result<Genesis> apply_genesis(std::string_view text) {
   Json g = Json::parse(text, nullptr, false);
   if (g.is_discarded() || !g.is_object()) return bad_genesis("genesis is not a JSON object");
   for (auto it = g.begin(); it != g.end(); ++it) {
-    static const std::set<std::string> known = {"chain_id", "time_ms",  "params",
-                                                "orgs",     "accounts", "instruments",
-                                                "balances", "ets",      "mrv"};
+    static const std::set<std::string> known = {"chain_id", "time_ms",     "params",   "orgs",
+                                                "accounts", "instruments", "balances", "ets",
+                                                "mrv",      "network"};
     if (!known.contains(it.key())) return bad_genesis("unknown genesis field '" + it.key() + "'");
   }
   if (!g.contains("chain_id") || !g["chain_id"].is_string() ||
@@ -198,6 +199,12 @@ Result<Genesis> apply_genesis(std::string_view text) {
     st.put("org/" + id, Json({{"name", body["name"]}, {"role", body["role"]}}).dump());
   }
   if (regulators != 1) return bad_genesis("genesis must name exactly one regulator org");
+  // "network": the nodes of a multi-node chain (core/network.h); absent on a solo chain.
+  if (g.contains("network")) {
+    auto net = Network::from_json(g["network"], st);
+    if (!net) return net.error();
+    st.put("meta/network", net->to_json().dump());
+  }
 
   for (const auto& a : g.value("accounts", Json::array())) {
     if (!a.is_object()) return bad_genesis("accounts: objects {account, org, keys, threshold}");

@@ -386,16 +386,25 @@ bool Client::open_stream(
     std::string_view target,
     const std::function<bool(std::string_view event, std::string_view data)>& on_event,
     const Headers& headers) {
-  Impl& m = *impl_;
   Headers all = headers;
   all.emplace_back("Accept", "text/event-stream");
   all.emplace_back("Cache-Control", "no-cache");
-  bhttp::request<bhttp::string_body> req = make_request("GET", target, {}, all, m.host_header);
+  SseParser sse(impl_->opts.stream_line_bytes_max);
+  return open_body_stream("GET", target, {}, all,
+                          [&](std::string_view bytes) { return sse.feed(bytes, on_event); });
+}
+
+bool Client::open_body_stream(std::string_view method, std::string_view target,
+                              std::string_view body, const Headers& headers,
+                              const std::function<bool(std::string_view bytes)>& on_data) {
+  Impl& m = *impl_;
+  bhttp::request<bhttp::string_body> req =
+      make_request(method, target, body, headers, m.host_header);
   tcp::socket socket = connect_to(m.io, m.ep, m.opts.timeout_ms);
   TimedSocket s(socket, m.opts.timeout_ms);
   error_code ec;
   bhttp::write(s, req, ec);
-  if (ec) throw m.failure("GET", target, ec);
+  if (ec) throw m.failure(method, target, ec);
 
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::buffer_body> parser;
@@ -404,35 +413,35 @@ bool Client::open_stream(
   // empty optional as "over the limit".)
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   bhttp::read_header(s, buffer, parser, ec);
-  if (ec) throw m.failure("GET", target, ec);
+  if (ec) throw m.failure(method, target, ec);
 
   char chunk[16 * 1024];
   const unsigned status = parser.get().result_int();
   if (status != 200) {
-    std::string body;
-    while (!parser.is_done() && body.size() < error_body_bytes_max) {
+    std::string text;
+    while (!parser.is_done() && text.size() < error_body_bytes_max) {
       parser.get().body().data = chunk;
       parser.get().body().size = sizeof chunk;
       bhttp::read(s, buffer, parser, ec);
       if (ec == bhttp::error::need_buffer) ec = {};
-      body.append(chunk, sizeof chunk - parser.get().body().size);
+      text.append(chunk, sizeof chunk - parser.get().body().size);
       if (ec) break;
     }
-    throw std::runtime_error("GET " + std::string(target) + " to " + m.ep.to_string() + ": HTTP " +
-                             std::to_string(status) + " " + body.substr(0, error_body_bytes_max));
+    throw std::runtime_error(std::string(method) + " " + std::string(target) + " to " +
+                             m.ep.to_string() + ": HTTP " + std::to_string(status) + " " +
+                             text.substr(0, error_body_bytes_max));
   }
 
   s.set_timeout_ms(m.opts.stream_idle_timeout_ms);
-  SseParser sse(m.opts.stream_line_bytes_max);
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
     bhttp::read_some(s, buffer, parser, ec);
     if (ec == bhttp::error::need_buffer) ec = {};
     const size_t n = sizeof chunk - parser.get().body().size;
-    if (n > 0 && !sse.feed(std::string_view(chunk, n), on_event)) return true;
+    if (n > 0 && !on_data(std::string_view(chunk, n))) return true;
     if (ec == asio::error::timed_out) {
-      throw std::runtime_error("event stream " + std::string(target) + " from " + m.ep.to_string() +
+      throw std::runtime_error("stream " + std::string(target) + " from " + m.ep.to_string() +
                                ": no data for " + std::to_string(m.opts.stream_idle_timeout_ms) +
                                " ms");
     }

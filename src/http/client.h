@@ -77,6 +77,13 @@ class Client {
       const std::function<bool(std::string_view event, std::string_view data)>& on_event,
       const Headers& headers = {});
 
+  // Sends one request on a connection of its own and calls on_data with the response body's
+  // bytes as they arrive (a streamed body, e.g. etcd's watch: one JSON object per line). Same
+  // return value and exceptions as open_stream.
+  bool open_body_stream(std::string_view method, std::string_view target, std::string_view body,
+                        const Headers& headers,
+                        const std::function<bool(std::string_view bytes)>& on_data);
+
   void close();  // drops the persistent connection (the next request reconnects)
   const Endpoint& endpoint() const;
 

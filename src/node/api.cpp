@@ -12,6 +12,7 @@
 #include "core/json_scan.h"
 #include "core/limits.h"
 #include "core/merkle.h"
+#include "core/network.h"
 #include "node/api_ets.h"
 #include "node/api_market.h"
 #include "node/api_mrv.h"
@@ -154,6 +155,37 @@ Response block_at(Node& node, const Request& req) {
   return json_response({{"header", header_json(blk->header)}, {"txs", txs}});
 }
 
+// Network chains: the attestations this node holds for a block, and how many agree with it.
+Response block_attestations(Node& node, const Request& req) {
+  auto h = parse_u64(req.params.at("height"));
+  if (!h) return error(err("request.bad_parameter", "height must be an unsigned integer"));
+  auto blk = node.store().block(*h);
+  if (!blk)
+    return error(err("block.not_found", "no block at height " + req.params.at("height"), 404));
+  auto net = node.with_state(
+      [](const State& st, const BlockHeader&, const Params&) { return load_network(st); });
+  if (!net)
+    return error(err("network.not_a_network",
+                     "this chain has one node: its blocks carry the node's signature", 404));
+  const Hash hh = header_hash(blk->header);
+  Json list = Json::array();
+  uint32_t agree = 0;
+  for (const auto& a : node.attestations(*h)) {
+    bool same = a.block_hash == hh && a.state_root == blk->header.state_root;
+    agree += same ? 1 : 0;
+    Json j = a.to_json();
+    j["agrees"] = same;
+    list.push_back(std::move(j));
+  }
+  return json_response({{"height", *h},
+                        {"block_hash", to_hex(hh)},
+                        {"state_root", to_hex(blk->header.state_root)},
+                        {"quorum", net->attest_quorum},
+                        {"agreeing", agree},
+                        {"final", agree >= net->attest_quorum},
+                        {"attestations", list}});
+}
+
 Response block_range(Node& node, const Request& req) {
   uint64_t head =
       node.with_state([](const State&, const BlockHeader& h, const Params&) { return h.height; });
@@ -291,16 +323,23 @@ Response instruments(Node& node) {
 }
 
 Response status(Node& node) {
-  return node.with_state([&](const State&, const BlockHeader& h, const Params& p) {
-    return json_response({{"chain_id", p.chain_id},
-                          {"height", h.height},
-                          {"head_hash", to_hex(header_hash(h))},
-                          {"state_root", to_hex(h.state_root)},
-                          {"time_ms", h.time_ms},
-                          {"pending_txs", node.pending_count()},
-                          {"node_key", key_to_text(node.node_key())},
-                          {"healthy", node.healthy()},
-                          {"version", "0.1.0"}});
+  return node.with_state([&](const State& st, const BlockHeader& h, const Params& p) {
+    Json r = {{"chain_id", p.chain_id},
+              {"height", h.height},
+              {"head_hash", to_hex(header_hash(h))},
+              {"state_root", to_hex(h.state_root)},
+              {"time_ms", h.time_ms},
+              {"pending_txs", node.pending_count()},
+              {"node_key", key_to_text(node.node_key())},
+              {"healthy", node.healthy()},
+              {"version", "0.1.0"}};
+    if (node.is_network()) {
+      auto net = load_network(st);
+      r["network"] = {{"node_id", node.node_id()},
+                      {"nodes", net ? net->nodes.size() : 0},
+                      {"attest_quorum", net ? net->attest_quorum : 0}};
+    }
+    return json_response(r);
   });
 }
 
@@ -389,6 +428,10 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
   s.route(
       "GET", "/v1/blocks/{height}",
       counted([&](const Request& r, const std::optional<Reader>&) { return block_at(node, r); }));
+  s.route("GET", "/v1/blocks/{height}/attestations",
+          counted([&](const Request& r, const std::optional<Reader>&) {
+            return block_attestations(node, r);
+          }));
   s.route("GET", "/v1/accounts/{id}", counted([&](const Request& r, const std::optional<Reader>&) {
             return account(node, r);
           }));

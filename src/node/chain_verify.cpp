@@ -2,6 +2,8 @@
 #include "node/chain_verify.h"
 
 #include "core/executor.h"
+#include "core/network.h"
+#include "node/attestations.h"
 
 namespace tanso {
 
@@ -32,6 +34,10 @@ Result<VerifyReport> verify_chain(const ChainStore& store, WorkPool& pool,
     return bad(0, "differs from the block the genesis document gives");
   State st;
   st.apply(g->writes);
+  const std::optional<Network> net = load_network(st);
+  const std::string chain = g->params.chain_id;
+  rep.network = net.has_value();
+  rep.quorum = net ? net->attest_quorum : 0;
   BlockHeader prev = b0->header;
   if (state_height == 0 && !compare(st))
     return err("verify.failed", "the stored state differs from the re-executed state at 0");
@@ -44,7 +50,13 @@ Result<VerifyReport> verify_chain(const ChainStore& store, WorkPool& pool,
     if (hd.height != h) return bad(h, "header says height " + std::to_string(hd.height));
     if (hd.prev_hash != header_hash(prev)) return bad(h, "prev_hash does not link to block h-1");
     if (hd.time_ms < prev.time_ms) return bad(h, "time goes backwards");
-    if (!verify_header_signature(hd)) return bad(h, "proposer signature does not verify");
+    if (!net && !verify_header_signature(hd)) return bad(h, "proposer signature does not verify");
+    if (net) {
+      const NetworkNode* p = net->find(hd.proposer);
+      if (!p) return bad(h, "proposed by " + key_to_text(hd.proposer) + ", no node of genesis");
+      if (!verify_batch_signature(hd))
+        return bad(h, "the batch signature of " + p->node + " does not verify");
+    }
     std::vector<Result<Tx>> decoded;
     decoded.reserve(blk->txs.size());
     for (const auto& t : blk->txs) decoded.push_back(decode_tx(t));
@@ -69,6 +81,23 @@ Result<VerifyReport> verify_chain(const ChainStore& store, WorkPool& pool,
     for (size_t i = 0; i < rcs->size(); ++i)
       if (receipt_bytes((*rcs)[i]) != receipt_bytes(out.receipts[i]))
         return bad(h, "stored receipt " + std::to_string(i) + " differs from re-execution");
+    if (net) {
+      uint32_t agree = 0;
+      const std::string from = "att/" + slot_text(h) + "/";
+      for (const auto& [k, v] : store.records(from, "att/" + slot_text(h) + "0", 1000)) {
+        auto a = Attestation::from_json(Json::parse(v, nullptr, false));
+        const NetworkNode* n = a ? net->find(std::string_view(a->node)) : nullptr;
+        if (!a || !n || n->key != a->key || a->height != h || !verify_attestation(chain, *a))
+          return bad(h, "the stored attestation " + k + " is not valid");
+        if (a->block_hash != header_hash(hd) || a->state_root != hd.state_root)
+          return bad(h, "node " + a->node + " attests a different block or state root");
+        ++agree;
+      }
+      if (agree >= net->attest_quorum)
+        ++rep.attested;
+      else if (rep.first_short == 0)
+        rep.first_short = h;
+    }
     st.apply(out.writes);
     if (h == state_height && !compare(st))
       return err("verify.failed",

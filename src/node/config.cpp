@@ -31,6 +31,15 @@ std::span<const ConfigKey> config_keys() {
        "Write the state to disk every this many blocks (default 1; a crash replays at most "
        "this many)",
        &Config::state_every_blocks},
+      {"cluster_etcd",
+       "Network chains: etcd endpoints, comma-separated (http://127.0.0.1:2379,...); empty: solo",
+       &Config::cluster_etcd},
+      {"cluster_prefix", "Network chains: etcd key prefix of the log (default /tanso/<chain>/)",
+       &Config::cluster_prefix},
+      {"node_id", "Network chains: this node's id in genesis \"network\"", &Config::node_id},
+      {"cluster_keep_slots",
+       "Network chains: log slots kept behind its head at most (older ones are compacted)",
+       &Config::cluster_keep_slots},
   };
   return kKeys;
 }
@@ -47,6 +56,13 @@ Status validate_config(const Config& cfg) {
     return err("config.invalid", "block_txs_max must be 1..100000");
   if (cfg.state_every_blocks == 0 || cfg.state_every_blocks > 10'000)
     return err("config.invalid", "state_every_blocks must be 1..10000");
+  if (!cfg.cluster_etcd.empty() && cfg.node_id.empty())
+    return err("config.invalid", "cluster_etcd needs node_id (this node's id in genesis)");
+  if (!cfg.cluster_prefix.empty() &&
+      (cfg.cluster_prefix.front() != '/' || cfg.cluster_prefix.back() != '/'))
+    return err("config.invalid", "cluster_prefix must start and end with '/'");
+  if (cfg.cluster_keep_slots < 100)
+    return err("config.invalid", "cluster_keep_slots must be at least 100");
   return ok_status();
 }
 

@@ -27,6 +27,13 @@ struct Config {
   // every block. 100 saves ~13 % CPU per tx at peak but shows occasional commit stalls of
   // ~100 ms at moderate load (docs/PERFORMANCE.md), so it is opt-in until that is understood.
   uint32_t state_every_blocks = 1;
+  // Network chains (docs/CLUSTER.md): etcd endpoints (comma-separated; empty: solo), the key
+  // prefix of this chain's log (default /tanso/<chain id>/), this node's id in genesis, and how
+  // far behind its head the log is kept at most.
+  std::string cluster_etcd;
+  std::string cluster_prefix;
+  std::string node_id;
+  uint32_t cluster_keep_slots = 10'000;
   Config();
 };
 

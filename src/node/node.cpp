@@ -8,6 +8,9 @@
 #include <condition_variable>
 
 #include "core/identity.h"
+#include "core/network.h"
+#include "ordering/etcd_log.h"
+#include "ordering/network_orderer.h"
 
 namespace tanso {
 
@@ -84,13 +87,112 @@ Result<std::unique_ptr<Node>> Node::open(const Config& cfg, std::unique_ptr<Chai
   if (!params) return params.error();
   n->params_ = *params;
   n->metrics_.height = last;
-  CutLimits limits{cfg.block_txs_max, cfg.block_bytes_max, cfg.block_interval_ms,
-                   cfg.mempool_txs_max};
-  n->orderer_ = make_solo(limits, n->head_.time_ms);
+  auto net = load_network(n->state_);
+  if (net && cfg.cluster_etcd.empty())
+    return err("config.invalid",
+               "this chain's genesis names a network of nodes: give cluster_etcd and node_id "
+               "(docs/CLUSTER.md)");
+  if (!net && !cfg.cluster_etcd.empty())
+    return err("config.invalid", "cluster_etcd is set but this chain's genesis names no network");
+  if (net) {
+    if (auto s = n->open_network(*net); !s) return s.error();
+  } else {
+    CutLimits limits{cfg.block_txs_max, cfg.block_bytes_max, cfg.block_interval_ms,
+                     cfg.mempool_txs_max};
+    n->orderer_ = make_solo(limits, n->head_.time_ms);
+  }
   return n;
 }
 
+Status Node::open_network(const Network& net) {
+  const NetworkNode* me = net.find(std::string_view(cfg_.node_id));
+  if (!me)
+    return err("config.invalid", "node_id '" + cfg_.node_id + "' is not a node of this chain");
+  if (me->key != node_key_.pub)
+    return err("config.invalid", "node " + cfg_.node_id + ": this data directory's node key (" +
+                                     key_to_text(node_key_.pub) +
+                                     ") is not the key genesis names for it");
+  node_id_ = cfg_.node_id;
+  EtcdOptions eo;
+  for (size_t a = 0, b; a <= cfg_.cluster_etcd.size(); a = b + 1) {
+    b = cfg_.cluster_etcd.find(',', a);
+    if (b == std::string::npos) b = cfg_.cluster_etcd.size();
+    if (b > a) eo.endpoints.push_back(cfg_.cluster_etcd.substr(a, b - a));
+  }
+  eo.prefix =
+      cfg_.cluster_prefix.empty() ? "/tanso/" + params_.chain_id + "/" : cfg_.cluster_prefix;
+  auto make_log = [eo] { return make_etcd_log(eo); };
+  NetworkOrdererOptions o;
+  // A batch must fit in one etcd request (1.5 MiB by default) once base64-encoded.
+  o.limits = {cfg_.block_txs_max, std::min<size_t>(cfg_.block_bytes_max, 1 << 20),
+              cfg_.block_interval_ms, cfg_.mempool_txs_max};
+  o.network = net;
+  o.node_id = node_id_;
+  o.key = node_key_;
+  o.next_slot = head_.height + 1;
+  o.last_time_ms = head_.time_ms;
+  o.genesis_time_ms = store_->block(0)->header.time_ms;
+  o.make_log = make_log;
+  o.admit = [this](const std::vector<std::string>& envs) { return admit_peer_batch(envs); };
+  try {
+    auto orderer = std::make_unique<NetworkOrderer>(std::move(o));
+    orderer->start();
+    orderer_ = std::move(orderer);
+    AttestationOptions ao;
+    ao.chain_id = params_.chain_id;
+    ao.network = net;
+    ao.node_id = node_id_;
+    ao.key = node_key_;
+    ao.keep_slots = cfg_.cluster_keep_slots;
+    ao.halt = [this](const std::string& why) { halt(why); };
+    attest_ = std::make_unique<AttestationBook>(ao, *store_, make_log());
+  } catch (const std::exception& e) {
+    return err("ordering.unavailable", std::string("cannot reach the etcd cluster: ") + e.what(),
+               503);
+  }
+  spdlog::info("node {} of a {}-node network, ordering through etcd at {}", node_id_,
+               net.nodes.size(), cfg_.cluster_etcd);
+  return ok_status();
+}
+
+// Other nodes' txs: decoded and their signatures verified on all cores. Any failure rejects the
+// batch (a genesis node signed it, so it is a fault: the follower halts the node).
+Result<std::vector<TxPtr>> Node::admit_peer_batch(const std::vector<std::string>& envs) {
+  std::vector<Result<Tx>> decoded(envs.size(), err("tx.malformed", ""));
+  std::vector<char> ok(envs.size(), 0);
+  pool_.parallel_for(envs.size(), [&](size_t i) {
+    decoded[i] = decode_tx(envs[i]);
+    ok[i] = decoded[i] && verify_signatures(*decoded[i]);
+  });
+  std::vector<TxPtr> out;
+  out.reserve(envs.size());
+  for (size_t i = 0; i < envs.size(); ++i) {
+    if (!ok[i])
+      return err(decoded[i] ? "tx.bad_signature" : decoded[i].error().code,
+                 "tx " + std::to_string(i) + " of the batch " +
+                     (decoded[i] ? "has a signature that does not verify"
+                                 : "does not decode: " + decoded[i].error().message));
+    out.push_back(std::make_shared<const Tx>(std::move(*decoded[i])));
+  }
+  return out;
+}
+
+void Node::halt(const std::string& reason) {
+  {
+    std::lock_guard lock(halt_mu_);
+    if (!halt_reason_.empty()) return;
+    halt_reason_ = reason;
+  }
+  healthy_ = false;
+  spdlog::critical("the node halts: {}", reason);
+}
+
+std::vector<Attestation> Node::attestations(uint64_t height) const {
+  return attest_ ? attest_->at(height) : std::vector<Attestation>{};
+}
+
 void Node::start() {
+  if (attest_) attest_->start();
   thread_ = std::thread([this] { pipeline(); });
 }
 
@@ -99,6 +201,7 @@ void Node::stop() {
   if (orderer_) orderer_->stop();
   events_.close();
   if (thread_.joinable()) thread_.join();
+  if (attest_) attest_->stop();
   // Wake submitters still waiting: their txs stay uncommitted ("pending" in the answer).
   std::lock_guard lock(wait_mu_);
   for (auto& [id, entry] : waiting_) {
@@ -133,7 +236,7 @@ std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint
   };
   if (!healthy_) {
     for (size_t i = 0; i < txs.size(); ++i)
-      refuse(i, err("node.unavailable", "the node halted: " + halt_reason_, 503));
+      refuse(i, err("node.unavailable", "the node halted: " + halt_reason(), 503));
     return std::move(w->outcomes);
   }
   // 1. Stateless: decoding, chain id, type and body shape.
@@ -269,8 +372,9 @@ std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint
 
 void Node::pipeline() {
   while (auto batch = orderer_->next()) {
-    if (!commit_batch(*batch)) return;
+    if (!healthy_ || !commit_batch(*batch)) return;
   }
+  if (!stopping_ && !orderer_->failure().empty()) halt(orderer_->failure());
 }
 
 bool Node::commit_batch(OrderedBatch& batch) {
@@ -290,13 +394,23 @@ bool Node::commit_batch(OrderedBatch& batch) {
   h.tx_root = out.tx_root;
   h.receipts_root = out.receipts_root;
   h.state_root = out.state_root;
-  sign_header(h, node_key_);
+  if (batch.height == 0) {
+    sign_header(h, node_key_);
+  } else {
+    // A network batch: ordered for this height, signed by its proposer before anyone executed it.
+    if (batch.height != height) {
+      halt("ordering: a batch for height " + std::to_string(batch.height) + " came at height " +
+           std::to_string(height));
+      return false;
+    }
+    h.proposer = batch.proposer;
+    h.signature = batch.signature;
+  }
   blk.txs.reserve(batch.txs.size());
   for (const auto& t : batch.txs) blk.txs.push_back(t->envelope);
   if (auto s = store_->commit(blk, out.receipts, out.writes); !s) {
-    halt_reason_ = s.error().code + ": " + s.error().message;
-    healthy_ = false;
-    spdlog::critical("commit of block {} failed, the node stops: {}", height, halt_reason_);
+    halt("commit of block " + std::to_string(height) + " failed: " + s.error().code + ": " +
+         s.error().message);
     return false;
   }
   bool params_changed = out.writes.contains("meta/params");
@@ -321,6 +435,7 @@ bool Node::commit_batch(OrderedBatch& batch) {
   metrics_.height = height;
   metrics_.blocks_committed++;
   metrics_.txs_committed += batch.txs.size();
+  if (attest_) attest_->committed(h);
   finish_waiters(batch.txs, out.receipts, height);
   events_.publish(block_events(h, out.receipts));
   metrics_.commit_seconds.observe(

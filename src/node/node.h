@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "core/executor.h"
+#include "node/attestations.h"
 #include "node/config.h"
 #include "node/events.h"
 #include "node/metrics.h"
@@ -68,7 +69,14 @@ class Node {
   bool is_pending(const Hash& id) const;
   size_t pending_count() const { return orderer_ ? orderer_->pending() : 0; }
   bool healthy() const { return healthy_; }
-  const std::string& halt_reason() const { return halt_reason_; }
+  std::string halt_reason() const {
+    std::lock_guard lock(halt_mu_);
+    return halt_reason_;
+  }
+  // Network chains: this node's id in genesis, and the attestations it holds for a height.
+  const std::string& node_id() const { return node_id_; }
+  bool is_network() const { return attest_ != nullptr; }
+  std::vector<Attestation> attestations(uint64_t height) const;
   EventLog& events() { return events_; }
   Metrics& metrics() { return metrics_; }
   const PublicKey& node_key() const { return node_key_.pub; }
@@ -77,8 +85,12 @@ class Node {
  private:
   Node(const Config& cfg, std::unique_ptr<ChainStore> store, KeyPair key);
   void pipeline();
+  // Stops taking txs and committing blocks (the API then answers node.unavailable / halted).
+  void halt(const std::string& reason);
+  Status open_network(const Network& net);
   bool commit_batch(OrderedBatch& batch);
   Status admit_stateful(const Tx& tx, uint64_t next_height);
+  Result<std::vector<TxPtr>> admit_peer_batch(const std::vector<std::string>& envelopes);
   void finish_waiters(const std::vector<TxPtr>& txs, const std::vector<Receipt>& rs,
                       uint64_t height);
 
@@ -104,7 +116,10 @@ class Node {
   EventLog events_{1000};
   Metrics metrics_;
   std::atomic<bool> healthy_{true};
+  mutable std::mutex halt_mu_;
   std::string halt_reason_;
+  std::string node_id_;
+  std::unique_ptr<AttestationBook> attest_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
 };

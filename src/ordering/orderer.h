@@ -1,6 +1,7 @@
 // Ordering: turns admitted transactions into an ordered sequence of batches, each with a block
-// time that never decreases. One interface, several back ends: `solo` (embedded, this file's
-// make_solo) and, later, an etcd log shared by several nodes.
+// time that never decreases. One interface, two back ends: `solo` (embedded, this file's
+// make_solo) and the network orderer over a log shared by several nodes (etcd;
+// ordering/network_orderer.h).
 //
 // Thread-safety: submit() may be called from any thread; next() from one consumer thread (the
 // pipeline); stop() from any thread, after which next() returns nullopt.
@@ -10,8 +11,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "core/crypto.h"
 #include "core/tx.h"
 
 namespace tanso {
@@ -21,6 +24,11 @@ using TxPtr = std::shared_ptr<const Tx>;
 struct OrderedBatch {
   uint64_t time_ms = 0;
   std::vector<TxPtr> txs;
+  // Network batches: the height (slot) they were ordered for and their proposer's signature
+  // over the batch digest (core/network.h). Solo batches: height 0, unsigned.
+  uint64_t height = 0;
+  PublicKey proposer{};
+  Signature signature{};
 };
 
 // When a batch is cut: whichever limit is reached first. Named limits, defaults in core/limits.h.
@@ -41,6 +49,8 @@ class Orderer {
   virtual std::optional<OrderedBatch> next() = 0;
   virtual void stop() = 0;
   virtual size_t pending() const = 0;
+  // Why next() returned nullopt without stop() (the node halts with this); "" otherwise.
+  virtual std::string failure() const { return {}; }
 };
 
 // Milliseconds since the Unix epoch; injectable so tests control time.

@@ -60,6 +60,13 @@ class ChainStore {
   virtual void stage_replayed(const WriteSet& writes) = 0;
   // A consistent copy of the whole store in `dir` (must not exist), usable by open_rocks_store.
   virtual Status checkpoint(const std::string& dir) const = 0;
+  // Records kept beside the chain, outside blocks and state (e.g. other nodes' attestations),
+  // written synced; the store does not interpret them. Keys are compared bytewise.
+  virtual Status put_record(std::string_view key, std::string_view value) = 0;
+  // Records with from <= key < to, in key order, at most `limit`.
+  virtual std::vector<std::pair<std::string, std::string>> records(std::string_view from,
+                                                                   std::string_view to,
+                                                                   size_t limit) const = 0;
 };
 
 // What every store checks before a commit: the expected height, tx_count == txs == receipts, no

@@ -88,6 +88,23 @@ class MemoryStore final : public ChainStore {
     return err("storage.unsupported", "the memory store has no checkpoints", 501);
   }
 
+  Status put_record(std::string_view key, std::string_view value) override {
+    std::lock_guard lock(mu_);
+    records_[std::string(key)] = std::string(value);
+    return ok_status();
+  }
+
+  std::vector<std::pair<std::string, std::string>> records(std::string_view from,
+                                                           std::string_view to,
+                                                           size_t limit) const override {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto it = records_.lower_bound(from);
+         it != records_.end() && it->first < to && out.size() < limit; ++it)
+      out.emplace_back(it->first, it->second);
+    return out;
+  }
+
  private:
   mutable std::mutex mu_;
   std::vector<Block> blocks_;  // index = height
@@ -95,6 +112,7 @@ class MemoryStore final : public ChainStore {
   std::map<Hash, TxLocation> txidx_;
   std::map<std::string, std::set<std::pair<uint64_t, uint32_t>>, std::less<>> history_;
   State state_;
+  std::map<std::string, std::string, std::less<>> records_;
 };
 
 }  // namespace

@@ -260,6 +260,29 @@ class RocksStore final : public ChainStore {
   }
   Status checkpoint(const std::string& dir) const override;
 
+  // Records live in the meta column family under "x/" (the store's own keys never start so).
+  Status put_record(std::string_view key, std::string_view value) override {
+    if (read_only_) return err("storage.unsupported", "the store is open read-only", 501);
+    rocksdb::WriteOptions wo;
+    wo.sync = sync_;
+    auto st = db_->Put(wo, cf(kMeta), "x/" + std::string(key),
+                       rocksdb::Slice(value.data(), value.size()));
+    if (!st.ok())
+      return err("storage.write_failed", "cannot write a record: " + st.ToString(), 500);
+    return ok_status();
+  }
+
+  std::vector<std::pair<std::string, std::string>> records(std::string_view from,
+                                                           std::string_view to,
+                                                           size_t limit) const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    const std::string lo = "x/" + std::string(from), hi = "x/" + std::string(to);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kMeta)));
+    for (it->Seek(lo); it->Valid() && it->key().ToString() < hi && out.size() < limit; it->Next())
+      out.emplace_back(it->key().ToString().substr(2), it->value().ToString());
+    return out;
+  }
+
  private:
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[c]; }
   // Merges a block's state writes into pending_ (the latest value of each key wins).

@@ -1,4 +1,4 @@
-// tanso keygen, tanso genesis init|demo.
+// tanso keygen, tanso genesis init|demo|network|check.
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -72,6 +72,42 @@ void add_genesis(CLI::App& app) {
     write_genesis(out, *text);
     std::cout << "wrote " << out << " (chain " << chain << ") and demo keys in " << keys << "/"
               << std::endl;
+  });
+  // tanso genesis network: names the nodes of a multi-node chain (docs/CLUSTER.md).
+  static std::vector<std::string> nodes;
+  static unsigned quorum = 0;
+  auto* net =
+      g->add_subcommand("network",
+                        "Add the nodes of a multi-node chain to a genesis file: each --node is "
+                        "<node id>=<org>:<node key file> (the key file each node keeps as "
+                        "<data dir>/node_key.json; make one with tanso keygen)");
+  net->add_option("file", file, "Genesis file to read")->required();
+  net->add_option("--node", nodes, "<node id>=<org>:<key file>, once per node")->required();
+  net->add_option("--quorum", quorum, "Attestations that make a block final (default: majority)");
+  net->add_option("--out,-o", out, "Genesis file to write")->capture_default_str();
+  net->footer(
+      "\nExample:\n  tanso keygen -o n1/node_key.json; tanso keygen -o n2/node_key.json; ...\n"
+      "  tanso genesis network genesis.json --node regulator-1=moe:n1/node_key.json \\\n"
+      "      --node exchange-1=krx:n2/node_key.json --node bank-1=kdb:n3/node_key.json "
+      "-o genesis.json");
+  net->callback([] {
+    Json g = Json::parse(read_text(file), nullptr, false);
+    if (!g.is_object()) fail(kUsage, file + " is not a JSON object");
+    Json list = Json::array();
+    for (const auto& spec : nodes) {
+      auto eq = spec.find('='), colon = spec.find(':', eq == std::string::npos ? 0 : eq);
+      if (eq == std::string::npos || colon == std::string::npos)
+        fail(kUsage, "--node " + spec + ": expected <node id>=<org>:<key file>");
+      auto kf = read_key_file(spec.substr(colon + 1));
+      if (!kf) fail(kLocal, kf.error().message);
+      list.push_back({{"node", spec.substr(0, eq)},
+                      {"org", spec.substr(eq + 1, colon - eq - 1)},
+                      {"key", key_to_text(kf->key.pub)}});
+    }
+    g["network"] = {{"nodes", list}};
+    if (quorum) g["network"]["attest_quorum"] = quorum;
+    write_genesis(out, g.dump(2));
+    std::cout << "wrote " << out << " with a network of " << list.size() << " nodes" << std::endl;
   });
   auto* check = g->add_subcommand("check", "Validate a genesis file and print its block 0");
   check->add_option("file", file, "Genesis file")->required();

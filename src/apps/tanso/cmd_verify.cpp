@@ -17,6 +17,10 @@ void add_verify(CLI::App& app) {
       "Merkle roots, re-execution to the same receipts and state roots");
   static std::string data_dir = "data";
   static unsigned threads = 0;
+  static bool require_quorum = false;
+  v->add_flag("--require-quorum", require_quorum,
+              "Network chains: fail unless every block has a quorum of agreeing attestations "
+              "(any disagreeing attestation always fails)");
   v->add_option("--data-dir", data_dir, "The node's data directory (may be in use by a node)")
       ->capture_default_str();
   v->add_option("--threads", threads, "Signature verification threads (0: all cores)");
@@ -30,12 +34,26 @@ void add_verify(CLI::App& app) {
     auto rep =
         verify_chain(**store, pool, [](uint64_t h, uint64_t last) { progress(h, last, "blocks"); });
     if (!rep) fail(kRefused, rep.error().code + ": " + rep.error().message);
-    print_json({{"ok", true},
+    Json out = {{"ok", true},
                 {"blocks", rep->blocks},
                 {"txs", rep->txs},
                 {"signatures", rep->signatures},
                 {"head_hash", to_hex(rep->head_hash)},
-                {"state_root", to_hex(rep->state_root)}});
+                {"state_root", to_hex(rep->state_root)}};
+    if (rep->network) {
+      out["attest_quorum"] = rep->quorum;
+      out["attested_blocks"] = rep->attested;
+      out["first_block_without_quorum"] = rep->first_short;
+      if (require_quorum && rep->first_short != 0) {
+        out["ok"] = false;
+        print_json(out);
+        Error e = err("verify.no_quorum", "block " + std::to_string(rep->first_short) +
+                                              " has fewer than " + std::to_string(rep->quorum) +
+                                              " agreeing attestations in this store");
+        fail(kRefused, e.code + ": " + e.message);
+      }
+    }
+    print_json(out);
   });
 }
 
