@@ -132,6 +132,7 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"market.auction.bid", traders},
       {"market.auction.reveal", traders},
       {"market.auction.settle", regulator},
+      {"market.surveillance.set", regulator},
   };
 }
 

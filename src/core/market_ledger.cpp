@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/holdings.h"
+#include "core/market_surveillance.h"
 
 namespace tanso::market {
 
@@ -267,6 +268,7 @@ void Ledger::record_trade(Price price, Qty qty, std::string_view kind, const std
                                                                 .dump());
   env_->touch(buyer);
   env_->touch(seller);
+  surveillance::on_trade(*env_, ms_, buyer);  // large positions (market_surveillance.cpp)
   if (kind == "otc") return;
   ms_.last = price;
   std::string dk = "mkt/day/" + ms_.id + "/" + civil_date(ms_.day);
@@ -367,6 +369,7 @@ Status Ledger::step() {
       if (!c) return c.error();
       ms_.phase = Phase::closed;
       if (auto s = settle(fills, "close"); !s) return s;
+      surveillance::on_close(*env_, ms_);  // stabilization triggers (market_surveillance.cpp)
       // Day orders: what is left expires; the close is the next day's base price.
       if (auto s = expire_all(); !s) return s;
       if (ms_.last > 0) {

@@ -10,6 +10,7 @@
 #include "core/holdings.h"
 #include "core/limits.h"
 #include "core/market_ledger.h"
+#include "core/market_surveillance.h"
 
 namespace tanso::market {
 namespace {
@@ -296,6 +297,7 @@ const TxHandler kOrderHandlers[] = {
     {"market.auction.bid", auction::bid_check, auction::bid_apply},
     {"market.auction.reveal", auction::reveal_check, auction::reveal_apply},
     {"market.auction.settle", auction::settle_check, auction::settle_apply},
+    {"market.surveillance.set", surveillance::set_check, surveillance::set_apply},
 };
 
 }  // namespace tanso::market
