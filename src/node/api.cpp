@@ -15,6 +15,7 @@
 #include "core/network.h"
 #include "node/api_ets.h"
 #include "node/api_market.h"
+#include "node/api_market_alerts.h"
 #include "node/api_mrv.h"
 #include "node/api_util.h"
 #include "node/read_auth.h"
@@ -464,6 +465,8 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
   register_mrv_api(s, node, [&](ReadHandler h) -> http::Handler { return counted(std::move(h)); });
   register_market_api(s, node,
                       [&](ReadHandler h) -> http::Handler { return counted(std::move(h)); });
+  register_market_alerts_api(s, node,
+                             [&](ReadHandler h) -> http::Handler { return counted(std::move(h)); });
   s.route("GET", "/v1/openapi.json", [](const Request&) {
     Response r;
     r.body = std::string(openapi_document());
