@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "cmd_market.h"
 #include "core/crypto.h"
 
 using namespace tanso::cli;
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   add_ets_registry(app);
   add_mrv(app);
   add_mrv_prove_command(app);
+  add_market(app);
+  add_cash(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
