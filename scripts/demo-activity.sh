@@ -52,6 +52,9 @@ order daehan-cement buy 8950 2000
 order nuri-power buy 9000 1000
 order hanbit-steel sell 9000 500
 order seoul-petrochem sell 9200 2500
+# nuri-power's buys (it holds ~40 % of KAU-2026, above the default large-position threshold of
+# 10 % of the supply) raise a large_position surveillance alert for the regulator's dashboard
+# (docs/MARKET.md "Surveillance"; `tanso market alerts -k keys/regulator-officer1.json`).
 # A week of MRV history (daily batches signed by each company's edge account), so the emissions
 # chart has days to show before the live pipeline adds today's.
 HIST=$(mktemp -d)

@@ -231,6 +231,33 @@ test('the regulator issues an allocation order signed by two officers', async ()
   await two.context().close();
 });
 
+test('the regulator sees the market surveillance alerts the demo\'s trades raised; nobody else reads them', async () => {
+  // scripts/demo-activity.sh: nuri-power buys KAU-2026 while holding far more than the default
+  // large-position threshold (10 % of the supply), so the ledger raised a large_position alert.
+  const api = await node.get('/v1/markets/alerts', node.key('regulator-officer1'));
+  const large = api.alerts.filter((a) => a.kind === 'large_position');
+  assert.ok(large.some((a) => a.account === 'nuri-power'), JSON.stringify(api));
+  await assert.rejects(node.get('/v1/markets/alerts', node.key('nuri-power')), /403.*auth\.forbidden/);
+  const page = await newPage(browser, {}, errors);
+  await signIn(page, 'regulator-officer1');
+  await page.waitForSelector('#market-alerts');
+  const a = large.find((x) => x.account === 'nuri-power');
+  const row = page.locator(`#alert-${a.seq}`);
+  const text = await row.textContent();
+  assert.match(text, /nuri-power/);
+  assert.match(text, /Large position/);
+  assert.ok(text.includes(group(a.figures.holding)), text);
+  await shot(page, 'regulator-surveillance');
+  // A company's session has no regulator view at all.
+  const company = await newPage(browser, {}, errors);
+  await signIn(company, 'nuri-power');
+  await company.goto(node.base + '/#/regulator');
+  await company.waitForSelector('.notice');
+  assert.equal(await company.locator('#market-alerts').count(), 0);
+  await page.context().close();
+  await company.context().close();
+});
+
 test('the regulator approves a monitoring plan a company submitted', async () => {
   const hanbit = node.key('hanbit-steel');
   const inst = await node.get('/v1/mrv/installations/hanbit-dangjin', hanbit);

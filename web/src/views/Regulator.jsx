@@ -1,7 +1,8 @@
-// The regulator's view: the designated companies, the compliance table, and the allocation
-// order with the officers' multi-signature: one officer builds and signs the order, passes the
-// signed envelope (a file) to the next, who checks the same preview and the signatures already
-// on it, adds a signature and submits once the threshold is met. Keys never leave the browser.
+// The regulator's view: the designated companies, the compliance table, market surveillance
+// alerts, and the allocation order with the officers' multi-signature: one officer builds and
+// signs the order, passes the signed envelope (a file) to the next, who checks the same preview
+// and the signatures already on it, adds a signature and submits once the threshold is met.
+// Keys never leave the browser.
 import { useState } from 'preact/hooks';
 import { Badge, ErrorBox, Loading, SignInFirst, TxResult, requireRole, useApi, useTx } from '../components/ui.jsx';
 import { gramsToTonnes, groupDigits } from '../lib/format.js';
@@ -333,6 +334,77 @@ function Certification({ client }) {
   );
 }
 
+// Basis points as a percentage with two decimals, integers only ("2,500" -> "25.00 %").
+function pct(bps) {
+  const n = Number(bps);
+  return `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')} %`;
+}
+
+// Basis points as a multiple, integers only (30,000 -> "3", 25,000 -> "2.5").
+function times(bps) {
+  const n = Number(bps);
+  const frac = String(n % 10000).padStart(4, '0').replace(/0+$/, '');
+  return frac ? `${Math.floor(n / 10000)}.${frac}` : String(n / 10000);
+}
+
+function alertKind(kind) {
+  switch (kind) {
+    case 'large_position': return t('alert.large_position');
+    case 'price_sustained_high': return t('alert.price_sustained_high');
+    case 'price_volume_surge': return t('alert.price_volume_surge');
+    case 'price_fall': return t('alert.price_fall');
+    default: return kind;
+  }
+}
+
+function alertFigures(a) {
+  const f = a.figures || {};
+  const g = groupDigits;
+  switch (a.kind) {
+    case 'large_position':
+      return t('alert.large_detail', { holding: g(f.holding), supply: g(f.supply), share: pct(f.share_bps), threshold: pct(f.threshold_bps) });
+    case 'price_sustained_high':
+      return t('alert.high_detail', { lowest: g(f.lowest_price), days: f.days, ratio: times(f.threshold_bps), average: g(f.average), ref: f.ref_days });
+    case 'price_volume_surge':
+      return t('alert.surge_detail', { price: g(f.price), average: g(f.average), volume: g(f.volume), ref_volume: g(f.ref_volume) });
+    case 'price_fall':
+      return t('alert.fall_detail', { price: g(f.price), fall: pct(f.threshold_bps), average: g(f.average) });
+    default:
+      return JSON.stringify(f);
+  }
+}
+
+// The surveillance alerts the ledger raised (GET /v1/markets/alerts, the regulator's read):
+// large positions at trades, the stabilization triggers at each day's close.
+function Surveillance({ client }) {
+  const res = useApi(client, '/v1/markets/alerts?limit=50');
+  if (!res.data) return <Loading res={res} />;
+  const alerts = res.data.alerts;
+  return (
+    <section aria-labelledby="surv-h">
+      <h2 id="surv-h">{t('reg.surveillance')}</h2>
+      <p class="muted">{t('reg.surveillance_help')}</p>
+      {alerts.length === 0 ? <p id="no-alerts">{t('reg.no_alerts')}</p> : (
+        <table id="market-alerts">
+          <thead><tr>
+            <th scope="col">{t('day')}</th><th scope="col">{t('mkt.market')}</th><th scope="col">{t('reg.alert')}</th>
+            <th scope="col">{t('reg.account')}</th><th scope="col">{t('reg.alert_figures')}</th>
+          </tr></thead>
+          <tbody>
+            {alerts.map((a) => (
+              <tr key={a.seq} id={'alert-' + a.seq} data-kind={a.kind}>
+                <td>{a.day}</td><td>{a.market}</td>
+                <td><Badge kind={a.kind === 'large_position' ? 'warn' : 'bad'}>{alertKind(a.kind)}</Badge></td>
+                <td>{a.account || '–'}</td><td>{alertFigures(a)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 export function Regulator({ client }) {
   if (!requireRole(['regulator'])) return <SignInFirst roles={['regulator']} />;
   const account = state.session.account;
@@ -340,6 +412,7 @@ export function Regulator({ client }) {
     <div>
       <h1>{t('reg.title')}</h1>
       <Compliance client={client} />
+      <Surveillance client={client} />
       <Certification client={client} />
       <Designations client={client} />
       <NewOrder client={client} account={account} />
