@@ -60,6 +60,9 @@ void add_cash(CLI::App& app) {
   req->add_option("--request", req_id, "Your id for the request")->required();
   req->add_option("--instrument", req_inst, "Cash instrument (default KRW)");
   add_tx_options(req, req_o, holder);
+  req->footer(
+      "Example:\n  tanso cash withdraw-request --amount 1,000,000 --request W-01 "
+      "-k demo/keys/hanbit-steel.json\n");
   req->callback([] {
     Json b = {{"amount", amount(req_amount)}, {"request", req_id}};
     if (!req_inst.empty()) b["instrument"] = req_inst;
@@ -74,6 +77,9 @@ void add_cash(CLI::App& app) {
   wd->add_option("--request", wd_req, "Its request id")->required();
   wd->add_option("--reference", wd_ref, "The bank's payment reference (used once)")->required();
   add_tx_options(wd, wd_o, bank);
+  wd->footer(
+      "Example:\n  tanso cash withdraw --account hanbit-steel --request W-01 "
+      "--reference PAY-0002 -k demo/keys/settle-bank.json\n");
   wd->callback([] {
     send_tx(wd_o, "cash.withdraw",
             {{"account", wd_acct}, {"request", wd_req}, {"reference", wd_ref}});
@@ -88,6 +94,9 @@ void add_cash(CLI::App& app) {
   rj->add_option("--request", rj_req, "Its request id")->required();
   rj->add_option("--reason", rj_reason, "Why (shown to the holder)");
   add_tx_options(rj, rj_o, bank);
+  rj->footer(
+      "Example:\n  tanso cash withdraw-reject --account hanbit-steel --request W-01 "
+      "--reason \"account closed\" -k demo/keys/settle-bank.json\n");
   rj->callback([] {
     Json b = {{"account", rj_acct}, {"request", rj_req}};
     if (!rj_reason.empty()) b["reason"] = rj_reason;
@@ -100,6 +109,8 @@ void add_cash(CLI::App& app) {
       "withdraw-cancel", "Holder: take back a request still pending (cash.withdraw.cancel)");
   cn->add_option("--request", cn_req, "Your request id")->required();
   add_tx_options(cn, cn_o, holder);
+  cn->footer(
+      "Example:\n  tanso cash withdraw-cancel --request W-01 -k demo/keys/hanbit-steel.json\n");
   cn->callback([] { send_tx(cn_o, "cash.withdraw.cancel", {{"request", cn_req}}); });
 }
 
