@@ -33,7 +33,8 @@
 //   ets/bank/<y>/<account>             KAU-<y> banked into KAU-<y+1>
 //   ets/borrow/<y>/<account>           KAU-<y+1> borrowed into KAU-<y>
 //   ets/proj/<y>/<account>             the company's projected emissions for the year, tCO2e
-//   ets/price/<y>                      the year's average market price, KRW per tonne
+//   ets/price/<y>                      the year's average price set by the regulator, KRW per
+//                                      tonne (an override of the market's, ets::year_price)
 //   ets/sum/<y>/<name>                 running totals: allocated, surrendered_kau, surrendered_kcu,
 //                                      banked, borrowed, certified, certified_companies
 //   ets/settled/<y>                    settlement summary (JSON); present = the year is settled
@@ -146,6 +147,16 @@ namespace ets {
 Result<std::optional<uint64_t>> record_certified(TxEnv& env, const std::string& company,
                                                  uint32_t year, uint64_t tco2e,
                                                  std::optional<uint64_t> statement_revision);
+
+// The year's average price the penalty uses, KRW per tonne: the regulator's ets.price.set
+// (source "regulator", an override) if set, else the average of the year's exchange trades in
+// KAU markets, floor(turnover / volume) (source "market", core/market_data.h); nullopt with
+// neither. Once the year is settled, the price and source its settlement recorded.
+struct YearPrice {
+  uint64_t krw = 0;
+  std::string source;  // "regulator" | "market"
+};
+std::optional<YearPrice> year_price(const StateReader& st, uint32_t year);
 }  // namespace ets
 
 // ---- views (ets_views.cpp): read-only, for the API ----

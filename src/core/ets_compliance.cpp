@@ -9,6 +9,7 @@
 #include "core/ets.h"
 #include "core/holdings.h"
 #include "core/limits.h"
+#include "core/market_data.h"
 
 namespace tanso {
 namespace ets {
@@ -296,8 +297,21 @@ Status borrow_apply(TxEnv& env) {
   return ok_status();
 }
 
-// ets.price.set {year, avg_price_krw}: the year's average market price in KRW per tonne, set by
-// the regulator until the market module feeds it; final once the year is settled.
+std::optional<YearPrice> year_price(const StateReader& st, uint32_t year) {
+  if (auto s = st.get(year_key("settled", year))) {
+    Json sj = Json::parse(*s);
+    if (!sj.value("avg_price_krw", Json()).is_string()) return std::nullopt;
+    return YearPrice{parse_u64_or0(sj["avg_price_krw"].get<std::string>()),
+                     sj.value("price_source", std::string("regulator"))};
+  }
+  if (auto p = st.get(year_key("price", year))) return YearPrice{parse_u64_or0(p), "regulator"};
+  if (auto avg = market::kau_year_totals(st, year).average) return YearPrice{*avg, "market"};
+  return std::nullopt;
+}
+
+// ets.price.set {year, avg_price_krw}: the year's average price in KRW per tonne set by the
+// regulator; it overrides the market's average of the year (year_price); final once the year is
+// settled.
 Status price_set_check(const Json& b) {
   if (auto s = year_check(b, "ets.price.set", {"year", "avg_price_krw"}); !s) return s;
   if (auto s = Fields(b, "ets.price.set").amount("avg_price_krw"); !s) return s.error();
@@ -320,9 +334,11 @@ Status price_set_apply(TxEnv& env) {
 // year: obligation = certified emissions (none: status "uncertified", no penalty computed — the
 // regulator certifies ex officio first if it wants one); counted = KAU surrendered + KCU
 // surrendered up to the offset cap of the final obligation; shortfall = max(0, obligation -
-// counted); penalty_krw = shortfall x min(multiplier x avg price, cap per tonne). Status
-// "compliant" or "shortfall". A shortfall needs the year's price (ets.no_price). Records each
-// status and a summary; penalties are recorded, not collected (the fund module will).
+// counted); penalty_krw = shortfall x min(multiplier x avg price, cap per tonne), with the avg
+// price of year_price (the regulator's, else the KAU market's). Status "compliant" or
+// "shortfall". A shortfall needs the year's price (ets.no_price). Records each status and a
+// summary with the price and its source; penalties are recorded, not collected (the fund module
+// will).
 Status settle_check(const Json& b) { return year_check(b, "ets.compliance.settle", {"year"}); }
 
 Status settle_apply(TxEnv& env) {
@@ -337,10 +353,10 @@ Status settle_apply(TxEnv& env) {
     return err("ets.deadline_not_passed", "the surrender deadline for " + std::to_string(year) +
                                               " has not passed (it ends at " +
                                               std::to_string(deadline) + " ms)");
-  auto price = env.st.get(year_key("price", year));
+  auto price = year_price(env.st, year);
   u128 per_t = 0;
   if (price)
-    per_t = std::min<u128>(u128{params->penalty_multiplier} * parse_u64_or0(price),
+    per_t = std::min<u128>(u128{params->penalty_multiplier} * price->krw,
                            params->penalty_cap_krw_per_t);
   uint64_t n = 0, compliant = 0, short_n = 0, uncertified = 0, shortfall_t = 0;
   u128 penalties = 0;
@@ -364,7 +380,8 @@ Status settle_apply(TxEnv& env) {
       uint64_t shortfall = *cert > counted ? *cert - counted : 0;
       if (shortfall > 0 && !price)
         return err("ets.no_price", "a company falls short in " + std::to_string(year) +
-                                       " and the year has no average price (ets.price.set)");
+                                       " and the year has no average price: no exchange trade "
+                                       "in a KAU market that year and no ets.price.set");
       u128 penalty = u128{shortfall} * per_t;
       penalties += penalty;
       shortfall_t = sat_add(shortfall_t, shortfall);
@@ -387,7 +404,8 @@ Status settle_apply(TxEnv& env) {
                    {"shortfall", short_n},
                    {"uncertified", uncertified},
                    {"shortfall_t", u64_text(shortfall_t)},
-                   {"avg_price_krw", price ? Json(*price) : Json(nullptr)},
+                   {"avg_price_krw", price ? Json(u64_text(price->krw)) : Json(nullptr)},
+                   {"price_source", price ? Json(price->source) : Json(nullptr)},
                    {"penalty_krw_per_t", u128_text(per_t)},
                    {"penalty_krw", u128_text(penalties)}})
                  .dump());

@@ -172,12 +172,13 @@ Result<Json> ets_compliance_table(const StateReader& st, uint32_t year) {
     row["sector"] = d->sector;
     rows.push_back(std::move(row));
   }
-  auto price = st.get(year_key("price", year));
+  auto price = ets::year_price(st, year);
   return Json({{"year", year},
                {"phase", (*ph)->phase},
                {"settled", settled(st, year)},
                {"deadline_ms", ets_deadline_end_ms(*params, year)},
-               {"avg_price_krw", price ? Json(*price) : Json(nullptr)},
+               {"avg_price_krw", price ? Json(u64_text(price->krw)) : Json(nullptr)},
+               {"price_source", price ? Json(price->source) : Json(nullptr)},
                {"rows", rows}});
 }
 
@@ -196,7 +197,7 @@ Result<Json> ets_totals(const StateReader& st, uint32_t year) {
     Json pj = Json::parse(*p);
     plan = {{"cap", pj["cap"]}, {"auction", pj["auction"]}};
   }
-  auto price = st.get(year_key("price", year));
+  auto price = ets::year_price(st, year);
   Json j = {{"year", year},
             {"phase", (*ph)->phase},
             {"plan", plan},
@@ -210,7 +211,8 @@ Result<Json> ets_totals(const StateReader& st, uint32_t year) {
             {"certified_companies", get_u64(st, sum_key(year, "certified_companies"))},
             {"companies", companies},
             {"kau_supply", u64_text(supply(st, kau(year)))},
-            {"avg_price_krw", price ? Json(*price) : Json(nullptr)},
+            {"avg_price_krw", price ? Json(u64_text(price->krw)) : Json(nullptr)},
+            {"price_source", price ? Json(price->source) : Json(nullptr)},
             {"deadline_ms", ets_deadline_end_ms(*params, year)},
             {"settled", nullptr},
             {"penalties_krw", nullptr}};

@@ -32,6 +32,8 @@
 //                                  buy, sell (order ids; OTC: proposal), buyer, seller}
 //   mkt/day/<market>/<yyyy-mm-dd>  daily {open, high, low, close, volume, turnover} (exchange
 //                                  trades; OTC trades are not in the day's prices)
+//   mkt/c/<market>/<hour>, mkt/kau/<yyyy>  minute candles and the KAU year totals
+//                                  (exchange trades; core/market_data.h)
 //   mkt/otc/<proposer>/<ref>       OTC proposal (market_otc.cpp)
 //   mkt/auc/<auction>              government auction; mkt/bid/<auction>/<bidder> its sealed
 //                                  bids (market_gov_auction.cpp)

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/holdings.h"
+#include "core/market_data.h"
 #include "core/market_surveillance.h"
 
 namespace tanso::market {
@@ -289,6 +290,7 @@ void Ledger::record_trade(Price price, Qty qty, std::string_view kind, const std
     d["trades"] = d["trades"].get<uint64_t>() + 1;
   }
   st.put(dk, d.dump());
+  record_trade_data(st, ms_.id, env_->time_ms, ms_.day, price, qty);  // core/market_data.h
 }
 
 Status Ledger::settle(const std::vector<Fill>& fills, std::string_view kind) {

@@ -235,8 +235,9 @@ Json ets_event(const StateReader& st, const Tx& tx, const Hash& id, uint64_t hei
       if (auto s = st.get(ets::year_key("settled", static_cast<uint32_t>(*y)))) {
         Json sj = Json::parse(*s, nullptr, false);
         if (sj.is_object())
-          for (const char* k : {"companies", "compliant", "shortfall", "uncertified", "shortfall_t",
-                                "avg_price_krw", "penalty_krw_per_t", "penalty_krw"})
+          for (const char* k :
+               {"companies", "compliant", "shortfall", "uncertified", "shortfall_t",
+                "avg_price_krw", "price_source", "penalty_krw_per_t", "penalty_krw"})
             if (sj.contains(k)) e[k] = sj[k];
       }
   } else {  // ets.surrender, ets.bank, ets.borrow, ets.position.project

@@ -17,6 +17,7 @@
 #include "core/holdings.h"
 #include "core/identity.h"
 #include "core/limits.h"
+#include "core/market_data.h"
 #include "test_keys.h"
 
 namespace tanso {
@@ -802,6 +803,71 @@ TEST_F(EtsTest, PenaltyBelowTheCapAndOffsetsCountedToTheFinalCap) {
   EXPECT_EQ(s["penalty_krw"], std::to_string(50 * 3 * 12'345));
   Json sum = Json::parse(*c().get("ets/settled/2025"));
   EXPECT_EQ(sum["penalty_krw_per_t"], "37035");
+}
+
+// Without ets.price.set the settlement uses the year's KAU exchange trades (written by the market
+// module's trade hook, core/market_data.h): floor(turnover / volume) over every KAU vintage, other
+// instruments and other years left out; the summary and the views name the source.
+TEST_F(EtsTest, MarketAveragePriceWhenTheRegulatorSetsNone) {
+  basic();
+  allocate("O-25", 2025, P({{"bolt.ops", 1000}}));
+  certify("bolt.ops", 2025, 1200);
+  ok({"bolt.ops", "ets.surrender", surrender_body(2025, P({{"KAU-2025", 1000}})), {}});
+  auto trade = [&](std::string_view market, int y, uint32_t m, uint32_t d, int64_t price,
+                   int64_t qty) {
+    Overlay ov(c().st);
+    uint64_t t = kst(y, m, d) + 10 * 3'600'000;
+    market::record_trade_data(ov, market, t, days_from_civil(y, m, d), price, qty);
+    c().st.apply(ov.take());
+  };
+  trade("KAU-2025", 2025, 3, 2, 20'000, 1'000);
+  trade("KAU-2026", 2025, 12, 30, 21'050, 2'000);  // any vintage counts
+  trade("KAU-2025", 2025, 12, 30, 19'950, 7);
+  trade("KCU", 2025, 6, 1, 90'000, 5'000);       // not a KAU market
+  trade("KAU-2025", 2026, 1, 2, 90'000, 5'000);  // next year
+  // (20,000,000 + 42,100,000 + 139,650) / 3,007 = 20,698.25: 20,698.
+  auto p = ets::year_price(c().st, 2025);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->krw, 20'698u);
+  EXPECT_EQ(p->source, "market");
+  auto t = *ets_totals(c().st, 2025);
+  EXPECT_EQ(t["avg_price_krw"], "20698");
+  EXPECT_EQ(t["price_source"], "market");
+  c().time_ms = kst(2026, 9, 2);
+  ok({"moe.officers", "ets.compliance.settle", {{"year", 2025}}, {}});
+  Json s = Json::parse(*c().get("ets/status/2025/bolt.ops"));
+  EXPECT_EQ(s["shortfall"], "200");
+  EXPECT_EQ(s["penalty_krw"], std::to_string(200 * 3 * 20'698));  // 3 x 20,698 < 100,000
+  Json sum = Json::parse(*c().get("ets/settled/2025"));
+  EXPECT_EQ(sum["avg_price_krw"], "20698");
+  EXPECT_EQ(sum["price_source"], "market");
+  EXPECT_EQ(sum["penalty_krw_per_t"], "62094");
+  // Settled: the recorded price stays, whatever trades come later.
+  trade("KAU-2025", 2025, 12, 31, 10'000, 100'000);
+  EXPECT_EQ(ets::year_price(c().st, 2025)->krw, 20'698u);
+  EXPECT_EQ((*ets_compliance_table(c().st, 2025))["price_source"], "market");
+}
+
+// The regulator's price overrides the market's average.
+TEST_F(EtsTest, RegulatorPriceOverridesTheMarket) {
+  basic();
+  allocate("O-25", 2025, P({{"bolt.ops", 1000}}));
+  certify("bolt.ops", 2025, 1100);
+  ok({"bolt.ops", "ets.surrender", surrender_body(2025, P({{"KAU-2025", 1000}})), {}});
+  Overlay ov(c().st);
+  market::record_trade_data(ov, "KAU-2025", kst(2025, 5, 1) + 36'000'000,
+                            days_from_civil(2025, 5, 1), 20'000, 10);
+  c().st.apply(ov.take());
+  EXPECT_EQ(ets::year_price(c().st, 2025)->source, "market");
+  ok({"moe.officers", "ets.price.set", {{"year", 2025}, {"avg_price_krw", 12'345}}, {}});
+  auto p = ets::year_price(c().st, 2025);
+  EXPECT_EQ(p->krw, 12'345u);
+  EXPECT_EQ(p->source, "regulator");
+  c().time_ms = kst(2026, 9, 2);
+  ok({"moe.officers", "ets.compliance.settle", {{"year", 2025}}, {}});
+  Json sum = Json::parse(*c().get("ets/settled/2025"));
+  EXPECT_EQ(sum["price_source"], "regulator");
+  EXPECT_EQ(sum["penalty_krw"], std::to_string(100 * 3 * 12'345));
 }
 
 TEST_F(EtsTest, PositionReportAndRiskBands) {
