@@ -19,6 +19,7 @@
 #include "node/api_mrv.h"
 #include "node/api_util.h"
 #include "node/read_auth.h"
+#include "node/sse_slot.h"
 #include "node/web_assets.h"
 
 namespace tanso {
@@ -370,7 +371,12 @@ void events(Node& node, const Request& req, http::EventSink& sink) {
       node.with_state([](const State&, const BlockHeader& h, const Params&) { return h.height; });
   uint64_t after = head;  // by default, only what comes next
   if (auto v = parse_u64(req.header("last-event-id"))) after = std::min(*v, head);
-  node.metrics().sse_clients++;
+  SseSlot slot(node.metrics());  // counted in tanso_sse_clients; bounded (node/sse_slot.h)
+  if (!slot) {
+    const Error e = SseSlot::busy_error();
+    sink.send("error", Json({{"error", {{"code", e.code}, {"message", e.message}}}}).dump());
+    return;
+  }
   // Resume: blocks the in-memory log does not hold (older, or from before a restart) come
   // from the store, then the log takes over.
   while (sink.open() && after < head) {
@@ -394,7 +400,6 @@ void events(Node& node, const Request& req, http::EventSink& sink) {
     }
     if (!ok) break;
   }
-  node.metrics().sse_clients--;
 }
 
 }  // namespace
@@ -486,6 +491,7 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
     return r;
   });
   s.stream("/v1/events", [&](const Request& r, http::EventSink& sink) { events(node, r, sink); });
+  register_market_stream(s, node);
   WebAssets web = load_web_assets(opts.web_dir);
   if (!web.error.empty()) spdlog::warn("dashboard: {}", web.error);
   register_web_routes(s, web);
