@@ -40,6 +40,10 @@ std::span<const ConfigKey> config_keys() {
       {"cluster_keep_slots",
        "Network chains: log slots kept behind its head at most (older ones are compacted)",
        &Config::cluster_keep_slots},
+      {"clock_back_days",
+       "Block time this many days behind the wall clock (tests and demos of past years only; "
+       "default 0)",
+       &Config::clock_back_days},
   };
   return kKeys;
 }
@@ -63,6 +67,8 @@ Status validate_config(const Config& cfg) {
     return err("config.invalid", "cluster_prefix must start and end with '/'");
   if (cfg.cluster_keep_slots < 100)
     return err("config.invalid", "cluster_keep_slots must be at least 100");
+  if (cfg.clock_back_days > 36'500)
+    return err("config.invalid", "clock_back_days must be 0..36500");
   return ok_status();
 }
 

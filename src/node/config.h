@@ -34,6 +34,11 @@ struct Config {
   std::string cluster_prefix;
   std::string node_id;
   uint32_t cluster_keep_slots = 10'000;
+  // Block time runs this many days behind the wall clock (0: none). For tests and demos of past
+  // years only (e.g. a market year before an ETS settlement). Block time never runs backwards: a
+  // restart with a smaller value moves it forward; a larger one holds it until the clock catches
+  // up.
+  uint32_t clock_back_days = 0;
   Config();
 };
 

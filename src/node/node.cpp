@@ -94,12 +94,18 @@ Result<std::unique_ptr<Node>> Node::open(const Config& cfg, std::unique_ptr<Chai
                "(docs/CLUSTER.md)");
   if (!net && !cfg.cluster_etcd.empty())
     return err("config.invalid", "cluster_etcd is set but this chain's genesis names no network");
+  if (net && cfg.clock_back_days != 0)
+    return err("config.invalid", "clock_back_days is for single-node test chains only");
   if (net) {
     if (auto s = n->open_network(*net); !s) return s.error();
   } else {
     CutLimits limits{cfg.block_txs_max, cfg.block_bytes_max, cfg.block_interval_ms,
                      cfg.mempool_txs_max};
-    n->orderer_ = make_solo(limits, n->head_.time_ms);
+    const uint64_t back_ms = uint64_t{cfg.clock_back_days} * 86'400'000;
+    n->orderer_ = make_solo(limits, n->head_.time_ms, [back_ms] {
+      uint64_t now = system_clock_ms();
+      return now > back_ms ? now - back_ms : 0;
+    });
   }
   return n;
 }
