@@ -167,7 +167,8 @@ void record_trade_data(Overlay& st, std::string_view market, uint64_t t_ms, int6
   if (!is_kau_instrument(market)) return;
   auto year = static_cast<uint32_t>(num(civil_date(day).substr(0, 4)));
   std::string yk = year_key(year);
-  auto w = words(st.get(yk).value_or("0 0 0"));
+  const std::string old = st.get(yk).value_or("0 0 0");  // owned: w views into it
+  auto w = words(old);
   if (w.size() != 3) w = {"0", "0", "0"};
   st.put(yk, std::to_string(num(w[0]) + trade.volume) + ' ' +
                  u128_text(u128_parse(w[1]) + trade.turnover) + ' ' +

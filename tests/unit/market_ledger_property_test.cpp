@@ -22,6 +22,7 @@
 
 #include "core/limits.h"
 #include "core/market.h"
+#include "core/market_data.h"
 #include "market_escrow.h"
 #include "market_fixture.h"
 #include "market_reference.h"
@@ -375,6 +376,47 @@ void run_seed(uint64_t seed) {
     ++kinds[Json::parse(v)["kind"].get<std::string>()];
   });
   EXPECT_GT(trades, 500u);
+  // Market data (core/market_data.h) agrees with the trade records: hourly candles recomputed
+  // here from every trade (by block time, in id order), and the KAU year totals.
+  {
+    struct Hour {
+      Price open = 0, high = 0, low = 0, close = 0;
+      uint64_t volume = 0, turnover = 0, n = 0;
+    };
+    std::map<uint64_t, Hour> hours;
+    uint64_t volume = 0, turnover = 0;
+    chain.st.scan("mkt/t/KAU-2026/", [&](const std::string&, const std::string& v) {
+      Json t = Json::parse(v);
+      auto p = t["price"].get<Price>();
+      auto q = t["qty"].get<uint64_t>();
+      Hour& h = hours[t["t"].get<uint64_t>() / kHourMs * kHourMs];
+      if (h.n++ == 0) h.open = h.high = h.low = p;
+      h.high = std::max(h.high, p), h.low = std::min(h.low, p), h.close = p;
+      h.volume += q, h.turnover += static_cast<uint64_t>(p) * q;
+      volume += q, turnover += static_cast<uint64_t>(p) * q;
+    });
+    auto got = market::market_candles(chain.st, "KAU-2026", "1h", kMonday - kDayMs,
+                                      kMonday + 20 * kDayMs, 0);
+    ASSERT_TRUE(got);
+    ASSERT_EQ((*got)["candles"].size(), hours.size());
+    size_t i = 0;
+    for (const auto& [t, h] : hours) {
+      const Json& c = (*got)["candles"][i++];
+      EXPECT_EQ(c, Json({{"t", t},
+                         {"open", h.open},
+                         {"high", h.high},
+                         {"low", h.low},
+                         {"close", h.close},
+                         {"volume", h.volume},
+                         {"turnover", u64_text(h.turnover)},
+                         {"trades", h.n},
+                         {"vwap", h.turnover / h.volume}}));
+    }
+    auto y = market::kau_year_totals(chain.st, 2026);
+    EXPECT_EQ(y.volume, volume);
+    EXPECT_EQ(y.turnover, u64_text(turnover));
+    EXPECT_EQ(y.trades, trades);
+  }
   EXPECT_GT(m.day - Model::session(kMonday, &tod).first, 3);
   EXPECT_GT(bases.size(), 2u);  // closes moved the band
   for (const char* k : {"open", "continuous", "close"}) EXPECT_GT(kinds[k], 0u) << k;
