@@ -3,11 +3,17 @@
 // deterministic state machine, with reservations in escrow, delivery-versus-payment settlement,
 // sessions by block time, negotiated (OTC) trades and government auctions.
 //
-// State is the only truth. Every market tx loads its market's book from state (the open orders
-// under mkt/book/<market>, restored into a fresh engine Book with their sequence numbers), acts on
-// that local copy, and writes the result back into its own overlay. No book outlives a tx, so a
-// tx the executor drops (any failure) drops its book with it, and every node and `tanso verify`
-// see exactly the state-derived book.
+// State is the only truth. Every market tx restores into a fresh engine Book the part of its
+// market's book it can touch, read from state (one key per open order under mkt/bk/<market>,
+// whose key order is priority order, with its sequence number): the order a cancel or amend
+// names, and the opposite side from the best price while it crosses and until its quantity
+// covers the incoming order (what the engine can match against); a session step (uncross,
+// expiry) restores the whole book. The tx acts on that local copy and writes back into its own
+// overlay only the entries that changed, so an order tx costs O(log n + fills), not O(book).
+// No book outlives a tx and there is no cache, so a tx the executor drops (any failure) drops
+// its book with it, and every node, restart, restore and `tanso verify` see exactly the
+// state-derived book. Overlays keep mkt/bk/ keys in order too (core/state.h ordered_key), so a
+// tx walks the committed book merged with its block's earlier writes and its own.
 //
 // Reservations: placing an order moves the seller's units, or the buyer's limit price x quantity
 // in cash, with transfer_units into the system holder @market (core/holdings.h); fills pay out of
@@ -20,8 +26,13 @@
 //
 // Key space (JSON values unless noted; <id> is a 20-digit zero-padded decimal):
 //   mkt/m/<market>                 MarketState: config, schedule, session, counters
-//   mkt/book/<market>              open orders in priority order, plain text, one line each:
-//                                  "<id> <owner> <b|s> <price> <open> <seq>\n" (market_ledger.cpp)
+//   mkt/bk/<market>/<b|s>/<pk>/<seq>  an open order (plain text): "<id> <owner> <open>"; <pk> is
+//                                  the price for asks and kPriceMax - price for bids, <pk> and
+//                                  <seq> 20-digit zero-padded: each side sorts best price first,
+//                                  then by arrival (market_ledger.cpp)
+//   mkt/bi/<market>/<id>           "<b|s>/<pk>/<seq>": where the open order's mkt/bk entry is
+//   mkt/book/<market>              "" (written by market.create; the book was one text value
+//                                  here before it moved to mkt/bk)
 //   mkt/o/<market>/<id>            order record {owner, side, price, qty, open, filled, status
 //                                  ("open"|"filled"|"cancelled"|"expired"), client_id?,
 //                                  placed_ms, updated_ms}
@@ -92,7 +103,7 @@ std::string civil_date(int64_t day);
 // The market's stored state (nullopt: no such market).
 std::optional<MarketState> load_market(const StateReader& st, std::string_view market);
 
-// An open order as stored in mkt/book.
+// An open order as stored in mkt/bk.
 struct OpenOrder {
   OrderId id = 0;
   std::string owner;
@@ -101,9 +112,13 @@ struct OpenOrder {
   Qty open = 0;
   Seq seq = 0;
 };
+// The whole stored book in priority order: bids best first, then asks best first (O(book)).
 std::vector<OpenOrder> load_open_orders(const StateReader& st, std::string_view market);
-// The stored text of a book (the inverse of load_open_orders).
-std::string book_text(const std::vector<OpenOrder>& orders);
+// The book's keys: mkt/bk/<market>/ and, under it, an order's "<b|s>/<pk>/<seq>" slot.
+std::string book_prefix(std::string_view market);
+std::string book_slot(Side s, Price p, Seq seq);
+// An entry back from its slot and value (nullopt: malformed).
+std::optional<OpenOrder> parse_book_entry(std::string_view slot, std::string_view value);
 
 // 20-digit zero-padded decimal (ids in keys sort numerically).
 std::string pad20(uint64_t v);

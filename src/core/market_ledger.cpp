@@ -124,57 +124,51 @@ std::optional<MarketState> load_market(const StateReader& st, std::string_view m
   return *m;
 }
 
-// mkt/book/<market> is plain text, not JSON: every market tx reads and writes the whole book, and
-// this format parses and prints about ten times faster. One line per open order, in priority
-// order: "<id> <owner> <b|s> <price> <open> <seq>\n" (decimal; owners are identifiers, which
-// hold no space). The empty book is "".
-std::vector<OpenOrder> load_open_orders(const StateReader& st, std::string_view market) {
-  std::vector<OpenOrder> out;
-  auto v = st.get("mkt/book/" + std::string(market));
-  if (!v) return out;
-  const char* p = v->data();
-  const char* end = p + v->size();
-  auto word = [&]() {
-    const char* b = p;
-    while (p < end && *p != ' ' && *p != '\n') ++p;
-    std::string_view w(b, static_cast<size_t>(p - b));
-    if (p < end) ++p;
-    return w;
-  };
-  auto num = [&](auto& x) {
-    std::string_view w = word();
-    std::from_chars(w.data(), w.data() + w.size(), x);
-  };
-  while (p < end) {
-    OpenOrder o;
-    num(o.id);
-    o.owner = std::string(word());
-    o.side = word() == "b" ? Side::buy : Side::sell;
-    num(o.price);
-    num(o.open);
-    num(o.seq);
-    out.push_back(std::move(o));
-  }
+// The book, one key per open order: mkt/bk/<market>/<b|s>/<price key>/<seq> = "<id> <owner>
+// <open>" (decimal; owners are identifiers, which hold no space), where the price key is the
+// price for asks and kPriceMax - price for bids, both 20-digit zero-padded, so each side's keys
+// sort in priority order (best price first, then arrival). mkt/bi/<market>/<id> = "<b|s>/<price
+// key>/<seq>" finds an order's entry by id.
+std::string book_prefix(std::string_view market) { return "mkt/bk/" + std::string(market) + "/"; }
+
+std::string book_slot(Side s, Price p, Seq seq) {
+  std::string out = s == Side::buy ? "b/" : "s/";
+  out += pad20(static_cast<uint64_t>(s == Side::buy ? kPriceMax - p : p));
+  out += '/';
+  out += pad20(seq);
   return out;
 }
 
-std::string book_text(const std::vector<OpenOrder>& orders) {
-  std::string out;
-  out.reserve(orders.size() * 48);
-  char buf[24];
-  auto put = [&](auto x, char sep) {
-    auto [e, ec] = std::to_chars(buf, buf + sizeof buf, x);
-    out.append(buf, e);
-    out.push_back(sep);
-  };
-  for (const auto& o : orders) {
-    put(o.id, ' ');
-    out.append(o.owner).push_back(' ');
-    out.append(o.side == Side::buy ? "b " : "s ");
-    put(o.price, ' ');
-    put(o.open, ' ');
-    put(o.seq, '\n');
-  }
+std::optional<OpenOrder> parse_book_entry(std::string_view slot, std::string_view value) {
+  // slot: "<b|s>/<20 digits>/<20 digits>"
+  if (slot.size() != 43 || (slot[0] != 'b' && slot[0] != 's') || slot[1] != '/' || slot[22] != '/')
+    return std::nullopt;
+  OpenOrder o;
+  o.side = slot[0] == 'b' ? Side::buy : Side::sell;
+  uint64_t pk = 0;
+  if (std::from_chars(slot.data() + 2, slot.data() + 22, pk).ptr != slot.data() + 22)
+    return std::nullopt;
+  o.price = o.side == Side::buy ? kPriceMax - static_cast<Price>(pk) : static_cast<Price>(pk);
+  if (std::from_chars(slot.data() + 23, slot.data() + 43, o.seq).ptr != slot.data() + 43)
+    return std::nullopt;
+  size_t a = value.find(' ');
+  size_t b = a == std::string_view::npos ? a : value.find(' ', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  if (std::from_chars(value.data(), value.data() + a, o.id).ptr != value.data() + a)
+    return std::nullopt;
+  o.owner = std::string(value.substr(a + 1, b - a - 1));
+  if (std::from_chars(value.data() + b + 1, value.data() + value.size(), o.open).ptr !=
+      value.data() + value.size())
+    return std::nullopt;
+  return o;
+}
+
+std::vector<OpenOrder> load_open_orders(const StateReader& st, std::string_view market) {
+  std::vector<OpenOrder> out;
+  std::string prefix = book_prefix(market);
+  for (auto c = st.seek(prefix, prefix); c->valid(); c->next())
+    if (auto o = parse_book_entry(std::string_view(c->key()).substr(prefix.size()), c->value()))
+      out.push_back(std::move(*o));
   return out;
 }
 
@@ -220,15 +214,66 @@ Result<Ledger> Ledger::load(TxEnv& env, std::string_view market) {
   auto book = Book::create(l.ms_.cfg, l.ms_.next_seq);
   if (!book) return book.error();
   l.book_.emplace(std::move(*book));
-  for (auto& o : load_open_orders(env.st, market)) {
-    OwnerId oid = l.owner_id(o.owner);
-    if (auto s = l.book_->restore({o.id, oid, o.side, o.price, o.open, o.seq}); !s)
-      return s.error();
-    ++l.before_[o.owner];
-    l.open_[o.id] = std::move(o);
-  }
   if (l.ms_.phase == Phase::pre_open || l.ms_.phase == Phase::closing) l.book_->begin_auction();
   return l;
+}
+
+Status Ledger::restore(std::string_view key, std::string_view value) {
+  auto o = parse_book_entry(key.substr(book_prefix(ms_.id).size()), value);
+  if (!o) return err("market.corrupt_book", "bad book entry " + std::string(key), 500);
+  if (open_.contains(o->id)) return ok_status();
+  OwnerId oid = owner_id(o->owner);
+  if (auto s = book_->restore({o->id, oid, o->side, o->price, o->open, o->seq}); !s)
+    return s.error();
+  ++before_[o->owner];
+  stored_[o->id] = *o;
+  open_[o->id] = std::move(*o);
+  return ok_status();
+}
+
+Status Ledger::load_all() {
+  if (all_loaded_) return ok_status();
+  std::vector<std::pair<std::string, std::string>> entries;  // no writes while walking
+  std::string prefix = book_prefix(ms_.id);
+  for (auto c = env_->st.seek(prefix, prefix); c->valid(); c->next())
+    entries.emplace_back(c->key(), c->value());
+  for (const auto& [k, v] : entries)
+    if (auto s = restore(k, v); !s) return s;
+  all_loaded_ = true;
+  return ok_status();
+}
+
+Result<bool> Ledger::load_order(OrderId id) {
+  if (open_.contains(id)) return book_->find(id).has_value();
+  auto slot = env_->st.get("mkt/bi/" + ms_.id + "/" + pad20(id));
+  if (!slot) return false;
+  std::string key = book_prefix(ms_.id) + *slot;
+  auto v = env_->st.get(key);
+  if (!v) return err("market.corrupt_book", "order " + u64_text(id) + " has no book entry", 500);
+  if (auto s = restore(key, *v); !s) return s.error();
+  return true;
+}
+
+Status Ledger::load_crossing(Side side, Price price, Qty qty) {
+  if (all_loaded_ || book_->mode() == Mode::auction) return ok_status();
+  Side opp = side == Side::buy ? Side::sell : Side::buy;
+  std::string prefix = book_prefix(ms_.id) + (opp == Side::buy ? "b/" : "s/");
+  // The opposite side's entries cross while their price is at or better than ours: asks up to
+  // our bid, bids down to our ask. Key order is priority order, so stop at the first that does
+  // not cross, or once the quantity seen covers ours.
+  std::string last = prefix + book_slot(opp, price, UINT64_MAX).substr(2);
+  std::vector<std::pair<std::string, std::string>> entries;
+  Qty seen = 0;
+  for (auto c = env_->st.seek(prefix, prefix); c->valid() && seen < qty; c->next()) {
+    if (c->key() > last) break;
+    entries.emplace_back(c->key(), c->value());
+    auto o = parse_book_entry(std::string_view(c->key()).substr(prefix.size() - 2), c->value());
+    if (!o) return err("market.corrupt_book", "bad book entry " + c->key(), 500);
+    seen += o->open;
+  }
+  for (const auto& [k, v] : entries)
+    if (auto s = restore(k, v); !s) return s;
+  return ok_status();
 }
 
 OwnerId Ledger::owner_id(const std::string& account) {
@@ -350,6 +395,7 @@ Status Ledger::expire_all() {
 }
 
 Status Ledger::step() {
+  if (auto s = load_all(); !s) return s;  // uncross and expiry need the whole book
   std::vector<Fill> fills;
   switch (ms_.phase) {
     case Phase::before:
@@ -406,14 +452,31 @@ Status Ledger::advance() {
 
 void Ledger::save() {
   Overlay& st = env_->st;
-  std::vector<OpenOrder> list;
+  std::string prefix = book_prefix(ms_.id);
   std::map<std::string, int64_t> after;
-  for (const auto& o : book_->orders()) {
-    const std::string& owner = owners_.at(o.owner);
-    list.push_back({o.id, owner, o.side, o.price, o.qty, o.seq});
-    ++after[owner];
+  // Only the orders this tx loaded or placed can have changed; write those that did.
+  for (const auto& [id, o] : open_) {
+    auto now = book_->find(id);
+    auto was = stored_.find(id);
+    std::string old_slot =
+        was == stored_.end() ? "" : book_slot(o.side, was->second.price, was->second.seq);
+    std::string idx = "mkt/bi/" + ms_.id + "/" + pad20(id);
+    if (!now) {
+      if (was == stored_.end()) continue;
+      st.erase(prefix + old_slot);
+      st.erase(idx);
+      stored_.erase(was);
+      continue;
+    }
+    ++after[o.owner];
+    std::string slot = book_slot(now->side, now->price, now->seq);
+    bool moved = slot != old_slot;
+    if (moved && !old_slot.empty()) st.erase(prefix + old_slot);
+    if (moved || was->second.open != now->qty)
+      st.put(prefix + slot, u64_text(id) + " " + o.owner + " " + u64_text(now->qty));
+    if (moved) st.put(idx, slot);
+    stored_[id] = {id, o.owner, now->side, now->price, now->qty, now->seq};
   }
-  st.put("mkt/book/" + ms_.id, book_text(list));
   // Open-order counts per owner: apply the change of this market's share.
   std::map<std::string, int64_t> delta = after;
   for (const auto& [owner, n] : before_) delta[owner] -= n;

@@ -1,5 +1,5 @@
 // Module internals shared by the market_*.cpp transaction files (not for other modules): one
-// market's state and book for the length of one tx (see core/market.h for why nothing longer),
+// market's state and the part of its book one tx needs (see core/market.h for why nothing longer),
 // the session steps by block time, reservations and delivery-versus-payment settlement.
 #pragma once
 
@@ -30,7 +30,8 @@ Status release(Overlay& st, std::string_view instrument, std::string_view to, ui
 
 class Ledger {
  public:
-  // market.unknown_market; the book is restored from mkt/book in the phase's mode.
+  // market.unknown_market. The tx's Book starts empty (in the phase's mode): a tx loads only the
+  // stored orders it may touch (load_order, load_crossing), or all of them for a session step.
   static Result<Ledger> load(TxEnv& env, std::string_view market);
   Ledger(Ledger&&) = default;
 
@@ -38,6 +39,13 @@ class Ledger {
   // uncross, start of the closing auction, closing uncross, expiry of the day's orders and the
   // next base price. Idempotent; every market tx of this market calls it first.
   Status advance();
+
+  // Restores one stored order into the tx's book (false: it is not open).
+  Result<bool> load_order(OrderId id);
+  // Restores the opposite side's orders that an incoming `side` order at `price` for `qty`
+  // could trade with in continuous mode: best first while they cross, until their open
+  // quantity covers `qty` (the engine can touch no other). Nothing in auction mode.
+  Status load_crossing(Side side, Price price, Qty qty);
 
   MarketState& ms() { return ms_; }
   Book& book() { return *book_; }
@@ -58,21 +66,27 @@ class Ledger {
   void record_trade(Price price, Qty qty, std::string_view kind, const std::string& buy,
                     const std::string& sell, const std::string& buyer, const std::string& seller);
 
-  // Writes the book, the market state and the owners' open-order counts.
+  // Writes the book entries of the orders this tx loaded or placed that changed, the market
+  // state and the owners' open-order counts.
   void save();
 
  private:
   Ledger(TxEnv& env, MarketState ms) : env_(&env), ms_(std::move(ms)) {}
   Status step();  // one phase forward
   Status expire_all();
+  Status load_all();  // every stored order (session steps)
+  // Restores a stored entry (key under mkt/bk/<market>/, value) unless already loaded.
+  Status restore(std::string_view key, std::string_view value);
 
   TxEnv* env_;
   MarketState ms_;
   std::optional<Book> book_;
-  std::map<OrderId, OpenOrder> open_;  // loaded orders and new ones (terms for settlement)
+  bool all_loaded_ = false;
+  std::map<OrderId, OpenOrder> open_;    // loaded orders and new ones (terms for settlement)
+  std::map<OrderId, OpenOrder> stored_;  // the loaded orders as stored (what save() compares)
   std::vector<std::string> owners_;
   std::map<std::string, OwnerId, std::less<>> owner_ids_;
-  std::map<std::string, int64_t> before_;  // open orders per owner as loaded
+  std::map<std::string, int64_t> before_;  // open orders per owner among the loaded ones
 };
 
 // Handlers of the OTC and government auction txs (market_otc.cpp, market_gov_auction.cpp);

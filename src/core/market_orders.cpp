@@ -87,7 +87,7 @@ Status create_apply(TxEnv& env) {
   std::tie(ms.day, ms.phase) = session_at(ms.sched, env.time_ms);
   ms.created_by = env.tx.payload.from;
   env.st.put("mkt/m/" + ms.id, ms.to_json().dump());
-  env.st.put("mkt/book/" + ms.id, "");
+  env.st.put("mkt/book/" + ms.id, "");  // the old whole-book value, kept empty (core/market.h)
   return ok_status();
 }
 
@@ -162,7 +162,8 @@ Status place_apply(TxEnv& env) {
   OwnerId owner = l->owner_id(from);
   l->track({id, from, side, price, qty, 0});
   // The engine validates (price, tick, band, quantity) and matches on the tx's own copy of the
-  // book; nothing here outlives the tx if a later step fails.
+  // part of the book it can trade with; nothing here outlives the tx if a later step fails.
+  if (auto s = l->load_crossing(side, price, qty); !s) return s;
   std::vector<Fill> fills;
   auto ack = l->book().add({id, owner, side, price, qty}, fills);
   if (!ack) return ack.error();
@@ -224,6 +225,7 @@ Status cancel_apply(TxEnv& env) {
   auto id = target(env, b, l->ms().id);
   if (!id) return id.error();
   if (auto s = changes_allowed(l->ms(), env.time_ms); !s) return s;
+  if (auto s = l->load_order(*id); !s) return s.error();
   auto found = l->book().find(*id);
   if (!found) return err("market.unknown_order", "order " + u64_text(*id) + " is not open", 404);
   if (l->owner_name(found->owner) != env.tx.payload.from)
@@ -253,8 +255,11 @@ Status amend_apply(TxEnv& env) {
   if (auto s = changes_allowed(ms, env.time_ms); !s) return s;
   auto price = static_cast<Price>(*json_u64(b["price"]));
   auto qty = static_cast<Qty>(*json_u64(b["qty"]));
+  if (auto s = l->load_order(*id); !s) return s.error();
   auto old = l->book().find(*id);
   if (!old) return err("market.unknown_order", "order " + u64_text(*id) + " is not open", 404);
+  // What the amended order could trade with, if it loses priority and crosses.
+  if (auto s = l->load_crossing(old->side, price, qty); !s) return s;
   std::vector<Fill> fills;
   // The engine checks the owner, the quantity and (if priority is lost) the price.
   auto ack = l->book().amend(*id, l->owner_id(from), price, qty, fills);

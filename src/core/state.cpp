@@ -1,7 +1,9 @@
 // In-memory sorted state, overlays and the state root.
 #include "core/state.h"
 
+#include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 #include "core/crypto.h"
 
@@ -11,6 +13,30 @@ std::optional<std::string> State::get(std::string_view key) const {
   auto it = kv_.find(key);
   if (it == kv_.end()) return std::nullopt;
   return it->second;
+}
+
+namespace {
+// State::seek: the sorted key index, values from the hash map.
+class StateWalk final : public Cursor {
+ public:
+  using Kv = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
+  StateWalk(const std::set<std::string, std::less<>>& keys, const Kv& kv, std::string_view prefix,
+            std::string_view from)
+      : it_(keys.lower_bound(std::max(prefix, from))), end_(keys.end()), kv_(kv), prefix_(prefix) {}
+  bool valid() const override { return it_ != end_ && it_->starts_with(prefix_); }
+  const std::string& key() const override { return *it_; }
+  const std::string& value() const override { return kv_.find(*it_)->second; }
+  void next() override { ++it_; }
+
+ private:
+  std::set<std::string, std::less<>>::const_iterator it_, end_;
+  const Kv& kv_;
+  std::string prefix_;
+};
+}  // namespace
+
+std::unique_ptr<Cursor> State::seek(std::string_view prefix, std::string_view from) const {
+  return std::make_unique<StateWalk>(keys_, kv_, prefix, from);
 }
 
 void State::apply(const WriteSet& ws) {
@@ -28,10 +54,72 @@ std::map<std::string, std::string> State::data() const {
   return std::map<std::string, std::string>(kv_.begin(), kv_.end());
 }
 
+// Overlay::seek: merges the overlay's sorted keys with the base's walk. A key in both is the
+// overlay's (a deletion skips it); each step is O(1) amortized past the seek.
+class Overlay::Walk final : public Cursor {
+ public:
+  Walk(const Overlay& o, std::string_view prefix, std::string_view from)
+      : o_(o),
+        base_(ordered_key(prefix) ? o.base_.seek(prefix, from)
+                                  : throw std::logic_error("Overlay::seek: not an ordered prefix")),
+        it_(o.sorted_.lower_bound(std::max(prefix, from))),
+        prefix_(prefix) {
+    settle();
+  }
+  bool valid() const override { return key_ != nullptr; }
+  const std::string& key() const override { return *key_; }
+  const std::string& value() const override { return *value_; }
+  void next() override {
+    if (mine_)
+      ++it_;
+    else
+      base_->next();
+    settle();
+  }
+
+ private:
+  bool mine_left() const { return it_ != o_.sorted_.end() && it_->starts_with(prefix_); }
+  // Points key_/value_ at the next live entry of either side (key_ null: none left).
+  void settle() {
+    for (;;) {
+      bool mine = mine_left();
+      bool base = base_->valid();
+      if (mine && (!base || *it_ <= base_->key())) {
+        if (base && *it_ == base_->key()) base_->next();  // shadowed by this overlay
+        const auto& v = o_.ws_.find(*it_)->second;
+        if (v) {
+          key_ = &*it_, value_ = &*v, mine_ = true;
+          return;
+        }
+        ++it_;  // deleted here
+        continue;
+      }
+      if (base) {
+        key_ = &base_->key(), value_ = &base_->value(), mine_ = false;
+        return;
+      }
+      key_ = nullptr;
+      return;
+    }
+  }
+  const Overlay& o_;
+  std::unique_ptr<Cursor> base_;
+  std::set<std::string, std::less<>>::const_iterator it_;
+  std::string prefix_;
+  const std::string* key_ = nullptr;
+  const std::string* value_ = nullptr;
+  bool mine_ = false;
+};
+
+std::unique_ptr<Cursor> Overlay::seek(std::string_view prefix, std::string_view from) const {
+  return std::make_unique<Walk>(*this, prefix, from);
+}
+
 WriteSet Overlay::take() {
   WriteSet out;
   for (auto& [k, v] : ws_) out.emplace(k, std::move(v));
   ws_.clear();
+  sorted_.clear();
   return out;
 }
 
@@ -44,6 +132,8 @@ std::optional<std::string> Overlay::get(std::string_view key) const {
 void Overlay::merge_into(Overlay& parent) {
   for (auto& [k, v] : ws_) parent.ws_.insert_or_assign(k, std::move(v));
   ws_.clear();
+  parent.sorted_.merge(sorted_);
+  sorted_.clear();
 }
 
 Hash next_state_root(const Hash& prev_root, const WriteSet& ws) {

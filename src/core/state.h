@@ -16,6 +16,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -35,10 +36,29 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// Keys that overlays also keep in key order, so an ordered walk (StateReader::seek) sees a stack
+// of overlays over the state merged: the market book (mkt/bk/..., core/market.h), walked from
+// the best price. Other keys live in the overlays' hash maps only (the hot path).
+inline bool ordered_key(std::string_view key) { return key.starts_with("mkt/bk/"); }
+
+// An ordered walk over the live keys of one prefix, in key order. Valid until the reader it came
+// from (or any overlay below it) is written to.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  virtual bool valid() const = 0;
+  virtual const std::string& key() const = 0;  // only while valid()
+  virtual const std::string& value() const = 0;
+  virtual void next() = 0;
+};
+
 class StateReader {
  public:
   virtual ~StateReader() = default;
   virtual std::optional<std::string> get(std::string_view key) const = 0;
+  // The keys that start with `prefix`, from the first one >= `from`, in order. Overlays (and so
+  // every reader over one) only walk prefixes of ordered_key() keys.
+  virtual std::unique_ptr<Cursor> seek(std::string_view prefix, std::string_view from) const = 0;
 };
 
 // Point reads hit a hash map (the hot path: balances, nonces, accounts); a sorted key index
@@ -46,6 +66,7 @@ class StateReader {
 class State : public StateReader {
  public:
   std::optional<std::string> get(std::string_view key) const override;
+  std::unique_ptr<Cursor> seek(std::string_view prefix, std::string_view from) const override;
   void apply(const WriteSet& ws);
   size_t size() const { return kv_.size(); }
   // A sorted copy of the whole state (tests, whole-state comparisons).
@@ -71,16 +92,26 @@ class Overlay : public StateReader {
   Overlay(const Overlay&) = delete;
   Overlay& operator=(const Overlay&) = delete;
   std::optional<std::string> get(std::string_view key) const override;
-  void put(std::string_view key, std::string value) { ws_[std::string(key)] = std::move(value); }
-  void erase(std::string_view key) { ws_[std::string(key)] = std::nullopt; }
+  // Merges this overlay's ordered writes (deletions hide the base's keys) with the base's walk.
+  std::unique_ptr<Cursor> seek(std::string_view prefix, std::string_view from) const override;
+  void put(std::string_view key, std::string value) {
+    if (ordered_key(key)) sorted_.emplace(key);
+    ws_[std::string(key)] = std::move(value);
+  }
+  void erase(std::string_view key) {
+    if (ordered_key(key)) sorted_.emplace(key);
+    ws_[std::string(key)] = std::nullopt;
+  }
   WriteSet writes() const { return WriteSet(ws_.begin(), ws_.end()); }  // sorted copy
   WriteSet take();
   // Moves this overlay's writes into `parent` (which must be the base it reads from).
   void merge_into(Overlay& parent);
 
  private:
+  class Walk;
   const StateReader& base_;
   std::unordered_map<std::string, std::optional<std::string>, StringHash, std::equal_to<>> ws_;
+  std::set<std::string, std::less<>> sorted_;  // the ordered_key() keys of ws_
 };
 
 // The state root after a block: SHA-256("tanso/state/v1" || previous root || each write of the
