@@ -92,6 +92,8 @@ struct MarketState {
   uint64_t next_trade = 1;  // trade ids
   std::string created_by;
   Json to_json() const;
+  // to_json().dump() written out directly (every market tx stores it; tested equal).
+  std::string to_text() const;
   static Result<MarketState> from_json(const Json& j);
 };
 

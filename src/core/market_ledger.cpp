@@ -3,10 +3,12 @@
 // settlement out of the @market escrow (core/market.h).
 #include "core/market_ledger.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
 #include "core/holdings.h"
+#include "core/json_fast.h"
 #include "core/market_data.h"
 #include "core/market_surveillance.h"
 
@@ -41,6 +43,55 @@ Json MarketState::to_json() const {
           {"next_seq", next_seq},
           {"next_trade", next_trade},
           {"created_by", created_by}};
+}
+
+std::string MarketState::to_text() const {
+  std::string o;
+  o.reserve(400);
+  auto key = [&](const char* k) {
+    o += '"';
+    o += k;
+    o += "\":";
+  };
+  auto num = [&](const char* k, auto v) {
+    key(k);
+    char b[24];
+    auto [e, ec] = std::to_chars(b, b + sizeof b, v);
+    o.append(b, e);
+    o += ',';
+  };
+  auto str = [&](const char* k, const std::string& v) {
+    key(k);
+    o += Json(v).dump();
+    o += ',';
+  };
+  // Keys in the order Json (a std::map) dumps them.
+  o += '{';
+  num("band_bps", cfg.band_bps);
+  num("base_price", cfg.base_price);
+  str("cash", cash);
+  str("created_by", created_by);
+  num("day", day);
+  num("last", last);
+  str("market", id);
+  num("max_qty", cfg.max_qty);
+  num("next_id", next_id);
+  num("next_seq", next_seq);
+  num("next_trade", next_trade);
+  num("phase", static_cast<int>(phase));
+  key("schedule");
+  o += '{';
+  num("close_auction_ms", sched.close_auction_ms);
+  num("close_ms", sched.close_ms);
+  num("lock_ms", sched.lock_ms);
+  num("open_ms", sched.open_ms);
+  num("pre_open_ms", sched.pre_open_ms);
+  num("utc_offset_min", sched.utc_offset_min);
+  key("weekdays_only");
+  o += sched.weekdays_only ? "true}," : "false},";
+  num("tick", cfg.tick);
+  o.back() = '}';
+  return o;
 }
 
 Result<MarketState> MarketState::from_json(const Json& j) {
@@ -101,9 +152,11 @@ std::string civil_date(int64_t z) {
 }
 
 std::string pad20(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(v));
-  return buf;
+  std::string out(20, '0');  // 2^64 has 20 digits
+  char buf[20];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  std::copy(buf, end, out.end() - (end - buf));
+  return out;
 }
 
 std::string order_key(std::string_view market, OrderId id) {
@@ -116,10 +169,64 @@ uint64_t open_count(const StateReader& st, std::string_view account) {
   return parse_u64_or0(st.get("mkt/open/" + std::string(account)));
 }
 
+// The stored market state read back without a JSON parser when it is exactly what to_text()
+// writes (checked by writing it again); nullopt otherwise (the caller parses it as JSON).
+static std::optional<MarketState> from_text(std::string_view t) {
+  if (t.find('\\') != std::string_view::npos) return std::nullopt;  // escapes: leave to JSON
+  MarketState m;
+  size_t p = 0;
+  auto field = [&](std::string_view k) -> std::string_view {
+    std::string pat = "\"" + std::string(k) + "\":";
+    size_t at = t.find(pat, p);
+    if (at == std::string_view::npos) return {};
+    p = at + pat.size();
+    size_t e = p;
+    if (e < t.size() && t[e] == '"') {
+      e = t.find('"', e + 1);
+      if (e == std::string_view::npos) return {};
+      return t.substr(p + 1, e - p - 1);
+    }
+    while (e < t.size() && t[e] != ',' && t[e] != '}') ++e;
+    return t.substr(p, e - p);
+  };
+  bool ok = true;
+  auto num = [&](std::string_view k, auto& x) {
+    std::string_view v = field(k);
+    if (std::from_chars(v.data(), v.data() + v.size(), x).ptr != v.data() + v.size() || v.empty())
+      ok = false;
+  };
+  int phase = 0;
+  num("band_bps", m.cfg.band_bps);
+  num("base_price", m.cfg.base_price);
+  m.cash = field("cash");
+  m.created_by = field("created_by");
+  num("day", m.day);
+  num("last", m.last);
+  m.id = field("market");
+  num("max_qty", m.cfg.max_qty);
+  num("next_id", m.next_id);
+  num("next_seq", m.next_seq);
+  num("next_trade", m.next_trade);
+  num("phase", phase);
+  num("close_auction_ms", m.sched.close_auction_ms);
+  num("close_ms", m.sched.close_ms);
+  num("lock_ms", m.sched.lock_ms);
+  num("open_ms", m.sched.open_ms);
+  num("pre_open_ms", m.sched.pre_open_ms);
+  num("utc_offset_min", m.sched.utc_offset_min);
+  m.sched.weekdays_only = field("weekdays_only") == "true";
+  num("tick", m.cfg.tick);
+  m.phase = static_cast<Phase>(phase);
+  if (!ok || phase < 0 || phase > 4 || m.to_text() != t) return std::nullopt;
+  return m;
+}
+
 std::optional<MarketState> load_market(const StateReader& st, std::string_view market) {
   auto v = st.get("mkt/m/" + std::string(market));
   if (!v) return std::nullopt;
-  auto m = MarketState::from_json(Json::parse(*v));
+  if (auto m = from_text(*v)) return m;
+  auto j = parse_json_fast(*v, 8);  // a value the ledger wrote; the library parser otherwise
+  auto m = MarketState::from_json(j ? *j : Json::parse(*v));
   if (!m) return std::nullopt;
   return *m;
 }
@@ -290,14 +397,22 @@ const OpenOrder* Ledger::order(OrderId id) const {
   return it == open_.end() ? nullptr : &it->second;
 }
 
-Json Ledger::record(OrderId id) const {
-  auto v = env_->st.get(order_key(ms_.id, id));
-  return v ? Json::parse(*v) : Json();
+// State values are JSON the ledger wrote: the fast parser takes them (the library's otherwise).
+static Json parse_stored(const std::string& v) {
+  auto j = parse_json_fast(v, 8);
+  return j ? std::move(*j) : Json::parse(v);
 }
 
-void Ledger::put_record(OrderId id, const Json& rec) {
-  env_->st.put(order_key(ms_.id, id), rec.dump());
+Json Ledger::record(OrderId id) {
+  auto it = records_.find(id);
+  if (it == records_.end()) {
+    auto v = env_->st.get(order_key(ms_.id, id));
+    it = records_.emplace(id, std::pair{v ? parse_stored(*v) : Json(), false}).first;
+  }
+  return it->second.first;
 }
+
+void Ledger::put_record(OrderId id, Json rec) { records_[id] = {std::move(rec), true}; }
 
 void Ledger::record_trade(Price price, Qty qty, std::string_view kind, const std::string& buy,
                           const std::string& sell, const std::string& buyer,
@@ -318,15 +433,15 @@ void Ledger::record_trade(Price price, Qty qty, std::string_view kind, const std
   if (kind == "otc") return;
   ms_.last = price;
   std::string dk = "mkt/day/" + ms_.id + "/" + civil_date(ms_.day);
-  auto v = st.get(dk);
   uint64_t notional = static_cast<uint64_t>(price) * static_cast<uint64_t>(qty);
-  Json d;
-  if (!v) {
+  Json& d = days_[dk];  // this tx's stats of the day so far (save() writes them)
+  if (d.is_null())
+    if (auto v = st.get(dk)) d = parse_stored(*v);
+  if (d.is_null()) {
     d = {{"open", price},  {"high", price}, {"low", price},
          {"close", price}, {"volume", qty}, {"turnover", u64_text(notional)},
          {"trades", 1}};
   } else {
-    d = Json::parse(*v);
     if (price > d["high"].get<Price>()) d["high"] = price;
     if (price < d["low"].get<Price>()) d["low"] = price;
     d["close"] = price;
@@ -334,7 +449,6 @@ void Ledger::record_trade(Price price, Qty qty, std::string_view kind, const std
     d["turnover"] = u64_text(parse_u64_or0(d["turnover"].get<std::string>()) + notional);
     d["trades"] = d["trades"].get<uint64_t>() + 1;
   }
-  st.put(dk, d.dump());
   record_trade_data(st, ms_.id, env_->time_ms, ms_.day, price, qty);  // core/market_data.h
 }
 
@@ -417,6 +531,8 @@ Status Ledger::step() {
       if (!c) return c.error();
       ms_.phase = Phase::closed;
       if (auto s = settle(fills, "close"); !s) return s;
+      // The triggers read the day's stats from state: write this tx's so far first.
+      for (const auto& [k, d] : days_) env_->st.put(k, d.dump());
       surveillance::on_close(*env_, ms_);  // stabilization triggers (market_surveillance.cpp)
       // Day orders: what is left expires; the close is the next day's base price.
       if (auto s = expire_all(); !s) return s;
@@ -490,8 +606,14 @@ void Ledger::save() {
       st.put(k, u64_text(static_cast<uint64_t>(n)));
   }
   before_ = std::move(after);
+  for (auto& [id, rec] : records_)
+    if (rec.second) {
+      st.put(order_key(ms_.id, id), rec.first.dump());
+      rec.second = false;
+    }
+  for (const auto& [k, d] : days_) st.put(k, d.dump());
   ms_.next_seq = book_->next_seq();
-  st.put("mkt/m/" + ms_.id, ms_.to_json().dump());
+  st.put("mkt/m/" + ms_.id, ms_.to_text());
 }
 
 }  // namespace tanso::market

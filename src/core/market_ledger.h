@@ -59,15 +59,16 @@ class Ledger {
   Status settle(const std::vector<Fill>& fills, std::string_view kind);
   // Removes an order from the book and returns its reservation (cancel, expiry).
   Status remove(OrderId id, std::string_view status);
-  // Order record helpers.
-  Json record(OrderId id) const;
-  void put_record(OrderId id, const Json& rec);
+  // Order record helpers: records read or written in this tx are kept parsed and written once,
+  // by save().
+  Json record(OrderId id);
+  void put_record(OrderId id, Json rec);
   // Records a trade (and, unless OTC, the day's prices).
   void record_trade(Price price, Qty qty, std::string_view kind, const std::string& buy,
                     const std::string& sell, const std::string& buyer, const std::string& seller);
 
-  // Writes the book entries of the orders this tx loaded or placed that changed, the market
-  // state and the owners' open-order counts.
+  // Writes the book entries of the orders this tx loaded or placed that changed, the order
+  // records and day stats it changed, the market state and the owners' open-order counts.
   void save();
 
  private:
@@ -86,7 +87,9 @@ class Ledger {
   std::map<OrderId, OpenOrder> stored_;  // the loaded orders as stored (what save() compares)
   std::vector<std::string> owners_;
   std::map<std::string, OwnerId, std::less<>> owner_ids_;
-  std::map<std::string, int64_t> before_;  // open orders per owner among the loaded ones
+  std::map<std::string, int64_t> before_;             // open orders per owner among the loaded ones
+  std::map<OrderId, std::pair<Json, bool>> records_;  // parsed order records, changed?
+  std::map<std::string, Json> days_;                  // changed day stats by key
 };
 
 // Handlers of the OTC and government auction txs (market_otc.cpp, market_gov_auction.cpp);

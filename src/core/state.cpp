@@ -40,6 +40,7 @@ std::unique_ptr<Cursor> State::seek(std::string_view prefix, std::string_view fr
 }
 
 void State::apply(const WriteSet& ws) {
+  ++version_;
   for (const auto& [k, v] : ws) {
     if (v) {
       auto [it, inserted] = kv_.insert_or_assign(k, *v);
@@ -58,13 +59,19 @@ std::map<std::string, std::string> State::data() const {
 // overlay's (a deletion skips it); each step is O(1) amortized past the seek.
 class Overlay::Walk final : public Cursor {
  public:
-  Walk(const Overlay& o, std::string_view prefix, std::string_view from)
-      : o_(o),
-        base_(ordered_key(prefix) ? o.base_.seek(prefix, from)
-                                  : throw std::logic_error("Overlay::seek: not an ordered prefix")),
-        it_(o.sorted_.lower_bound(std::max(prefix, from))),
-        prefix_(prefix) {
+  Walk(const Overlay& o, std::string_view prefix, std::string_view from) : o_(o), prefix_(prefix) {
+    if (!ordered_key(prefix)) throw std::logic_error("Overlay::seek: not an ordered prefix");
+    std::string start(std::max(prefix, from));
+    bool from_top = from <= prefix;
+    if (const std::string* dead = o.dead_until(prefix); dead && start <= *dead) {
+      start = *dead;
+      from_top = true;
+    }
+    base_ = o.base_.seek(prefix, start);
+    it_ = o.sorted_.lower_bound(start);
     settle();
+    // Everything between the prefix's start and the first live entry is deleted here.
+    if (from_top) o.dead_[prefix_] = key_ ? *key_ : prefix_ + '\xff';
   }
   bool valid() const override { return key_ != nullptr; }
   const std::string& key() const override { return *key_; }
@@ -115,11 +122,32 @@ std::unique_ptr<Cursor> Overlay::seek(std::string_view prefix, std::string_view 
   return std::make_unique<Walk>(*this, prefix, from);
 }
 
+const std::string* Overlay::dead_until(std::string_view prefix) const {
+  if (dead_base_version_ != base_.version()) {
+    dead_.clear();
+    dead_base_version_ = base_.version();
+    return nullptr;
+  }
+  auto it = dead_.find(prefix);
+  return it == dead_.end() ? nullptr : &it->second;
+}
+
+void Overlay::ordered_write(std::string_view key, bool live) {
+  ++own_version_;
+  if (!sorted_.contains(key)) sorted_.emplace(key);
+  if (!live) return;  // a deletion only lengthens the runs the hints skip
+  // A live key inside a run ends the run there (everything before it is still deleted).
+  for (auto& [prefix, until] : dead_)
+    if (key.starts_with(prefix) && key < until) until = key;
+}
+
 WriteSet Overlay::take() {
   WriteSet out;
   for (auto& [k, v] : ws_) out.emplace(k, std::move(v));
   ws_.clear();
   sorted_.clear();
+  dead_.clear();
+  ++own_version_;
   return out;
 }
 
@@ -130,10 +158,12 @@ std::optional<std::string> Overlay::get(std::string_view key) const {
 }
 
 void Overlay::merge_into(Overlay& parent) {
+  for (const auto& k : sorted_) parent.ordered_write(k, ws_.find(k)->second.has_value());
   for (auto& [k, v] : ws_) parent.ws_.insert_or_assign(k, std::move(v));
   ws_.clear();
-  parent.sorted_.merge(sorted_);
   sorted_.clear();
+  dead_.clear();
+  ++own_version_;
 }
 
 Hash next_state_root(const Hash& prev_root, const WriteSet& ws) {
