@@ -218,13 +218,21 @@ uint64_t send_batch(http::Client& cl, const Batch& b, unsigned conn, size_t inde
   const Json& res = j["results"];
   uint64_t ok = 0, bad = 0;
   std::string first_bad;
+  std::map<std::string, uint64_t> codes;
   for (const Json& x : res) {
     if (x.value("status", "") == "committed" && x.value("code", "") == "ok") {
       ++ok;
       continue;
     }
     ++bad;
+    ++codes[x.is_object() && x.contains("code") && x["code"].is_string()
+                ? x["code"].get<std::string>()
+                : "status:" + x.value("status", std::string("?"))];
     if (first_bad.empty()) first_bad = x.dump().substr(0, 400);
+  }
+  if (!codes.empty()) {
+    std::lock_guard lk(col.mu);
+    for (const auto& [c, n] : codes) col.r.codes[c] += n;
   }
   if (res.size() != b.txs) {
     uint64_t missing = b.txs > res.size() ? b.txs - res.size() : 0;

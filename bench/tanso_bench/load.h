@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,7 @@ struct RunResult {
   double seconds = 0;         // first send .. last response
   std::vector<BatchSample> batches;
   std::vector<std::string> first_errors;  // at most 10
+  std::map<std::string, uint64_t> codes;  // txs not committed "ok", by receipt code (or status)
   uint64_t late_batches = 0;              // paced run: sent after their scheduled time + 1 ms
   double max_lag_ms = 0;                  // paced run: largest send delay behind schedule
 };

@@ -20,6 +20,7 @@ constexpr Setup kCommands[] = {
     setup_postgres_command,
     setup_ets_command,
     setup_edge_command,
+    setup_market_command,
 };
 // clang-format on
 
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
       "            then ets.surrender against holdings.transfer throughput in the same run\n"
       "  edge      signed readings through mosquitto into tanso-edge (no node), readings/s\n"
       "            against the Ed25519 verification ceiling measured in the same run\n"
+      "  market    the matching engine alone (orders/s), then signed market order txs against\n"
+      "            holdings.transfer throughput through the node in the same run\n"
       "\n"
       "Progress goes to stderr; with --json the last line on stdout is one JSON object.\n"
       "Exit codes: 0 measured (even if targets are missed), 1 errors during the run, 2 the node\n"
