@@ -2,7 +2,8 @@
 //
 //   1. engine     the matching engine alone, in-process, before the node starts: the micro
 //                 bench's stream (bench/market_stream.h) replayed on a fresh Book, --engine-reps
-//                 times: engine_orders_per_s = operations / seconds (median of the reps)
+//                 times: engine_orders_per_s = operations / thread CPU seconds (median of
+//                 the reps; the wall-clock rate beside it)
 //   2. set-up     genesis: a regulator, an exchange (krx.ops), a bank issuing KRW, an
 //                 instrument KAU-BENCH and N traders t-0001.. (deterministic keys) each holding
 //                 KRW and KAU-BENCH
@@ -26,6 +27,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -295,24 +297,35 @@ int run_market(const MarketOptions& o) {
         " operations (bench/market_stream.h), " + std::to_string(o.engine_reps) +
         " replays on one core");
   using namespace market::benchstream;
-  std::vector<double> engine_rates;
+  // Rates per second of this thread's CPU time (as Google Benchmark reports the micro bench),
+  // so other load on the machine hardly moves them; wall-clock rates beside them.
+  auto thread_cpu = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
+  std::vector<double> engine_rates, engine_wall_rates;
   uint64_t engine_fills = 0, engine_resting = 0;
   {
     Stream s = make_stream(o.engine_ops);
     for (unsigned rep = 0; rep < o.engine_reps && !interrupted(); ++rep) {
       auto t0 = Clock::now();
+      double c0 = thread_cpu();
       EngineRun r = replay_engine(s);
+      double cpu = thread_cpu() - c0;
       double sec = seconds_since(t0);
       if (r.refused || r.fills != s.fills || r.volume != s.volume)
         problems.push_back("engine replay differs from the generated stream");
       engine_fills = r.fills;
       engine_resting = r.resting;
-      engine_rates.push_back(static_cast<double>(s.ops.size()) / sec);
-      info("replay " + std::to_string(rep + 1) + ": " + fmt_num(sec * 1000, 1) +
-           " ms = " + fmt_num(engine_rates.back()) + " ops/s");
+      engine_rates.push_back(static_cast<double>(s.ops.size()) / cpu);
+      engine_wall_rates.push_back(static_cast<double>(s.ops.size()) / sec);
+      info("replay " + std::to_string(rep + 1) + ": " + fmt_num(cpu * 1000, 1) + " ms CPU (" +
+           fmt_num(sec * 1000, 1) + " ms wall) = " + fmt_num(engine_rates.back()) + " ops/s");
     }
   }
   const double engine_per_s = median(engine_rates);
+  const double engine_wall_per_s = median(engine_wall_rates);
   if (interrupted()) return kExitInterrupted;
 
   // ---- 2. set-up ----
@@ -504,7 +517,9 @@ int run_market(const MarketOptions& o) {
     std::cerr << "   " << buf << "\n";
   };
   row("metric", "value", "target", "result");
-  row("engine_orders_per_s", fmt_num(engine_per_s), ">= 5,000,000", engine_pass ? "PASS" : "FAIL");
+  row("engine_orders_per_s (CPU time)", fmt_num(engine_per_s), ">= 5,000,000",
+      engine_pass ? "PASS" : "FAIL");
+  row("engine, wall clock", fmt_num(engine_wall_per_s));
   row("orders_tx_per_s", fmt_num(orders_per_s));
   row("transfer_tx_per_s", fmt_num(transfer_per_s));
   row("orders_over_transfer", fmt_num(ratio, 2) + "x", ">= 0.8x", ratio_pass ? "PASS" : "FAIL");
@@ -531,6 +546,7 @@ int run_market(const MarketOptions& o) {
         {"bench", "market"},
         {"engine_orders_per_s", engine_per_s},
         {"engine_runs_orders_per_s", engine_rates},
+        {"engine_wall_orders_per_s", engine_wall_per_s},
         {"engine_ops", o.engine_ops},
         {"engine_fills", engine_fills},
         {"engine_resting", engine_resting},
