@@ -11,7 +11,7 @@ namespace {
 using namespace tanso;
 
 constexpr uint64_t kHour = 1'772'416'800'000;  // 2026-03-02 02:00 UTC (11:00 KST)
-constexpr int64_t kDay = 20'514;                // 2026-03-02
+constexpr int64_t kDay = 20'514;               // 2026-03-02
 
 // A state with the market and 59 traded minutes of the hour, then one trade per iteration into
 // a fresh overlay (one tx's worth of work: read, update, write two records).
@@ -26,8 +26,8 @@ void BM_MarketRecordTradeData(benchmark::State& state) {
   uint64_t i = 0;
   for (auto _ : state) {
     Overlay ov(st);
-    market::record_trade_data(ov, "KAU-2026", kHour + 59 * 60'000 + (i++ % 60'000), kDay,
-                              10'050, 7);
+    market::record_trade_data(ov, "KAU-2026", kHour + 59 * 60'000 + (i++ % 60'000), kDay, 10'050,
+                              7);
     benchmark::DoNotOptimize(ov);
   }
   state.SetItemsProcessed(state.iterations());
@@ -45,8 +45,8 @@ void BM_MarketCandles1000h(benchmark::State& state) {
     ov.put("mkt/m/KAU-2026", ms.to_json().dump());
     for (uint64_t h = 0; h < 1000; ++h)
       for (uint64_t m = 0; m < 60; ++m)
-        market::record_trade_data(ov, "KAU-2026", kHour + h * 3'600'000 + m * 60'000, kDay,
-                                  10'000, 10);
+        market::record_trade_data(ov, "KAU-2026", kHour + h * 3'600'000 + m * 60'000, kDay, 10'000,
+                                  10);
     st.apply(ov.take());
   }
   for (auto _ : state) {

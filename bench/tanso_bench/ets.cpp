@@ -140,45 +140,6 @@ std::string sign_one(const EtsWorld& w, const std::string& type, const std::stri
   return sign_envelope(payload_text(p), w.chain, keys);
 }
 
-// Runs f(i) for i in [0, n) on all cores.
-template <typename F>
-void parallel(uint64_t n, Progress* bar, F&& f) {
-  std::atomic<uint64_t> next{0}, done{0};
-  std::vector<std::thread> ts;
-  for (unsigned t = 0; t < cpu_count(); ++t)
-    ts.emplace_back([&] {
-      for (;;) {
-        if (interrupted()) return;
-        uint64_t b = next.fetch_add(256);
-        if (b >= n) return;
-        uint64_t e = std::min(n, b + 256);
-        for (uint64_t i = b; i < e; ++i) f(i);
-        uint64_t d = done.fetch_add(e - b) + (e - b);
-        if (bar) bar->update(d);
-      }
-    });
-  for (auto& t : ts) t.join();
-  if (interrupted()) throw std::runtime_error("interrupted");
-}
-
-std::vector<Batch> to_batches(std::vector<std::string>& envs, size_t b, size_t e, unsigned per) {
-  std::vector<Batch> out;
-  for (size_t i = b; i < e; i += per) {
-    size_t end = std::min(e, i + per);
-    Batch batch;
-    batch.body = "{\"txs\":[";
-    for (size_t k = i; k < end; ++k) {
-      if (k > i) batch.body += ',';
-      batch.body += envs[k];
-      std::string().swap(envs[k]);
-    }
-    batch.body += "]}";
-    batch.txs = static_cast<uint32_t>(end - i);
-    out.push_back(std::move(batch));
-  }
-  return out;
-}
-
 // The load of one run of one kind: per connection, its companies' txs round-robin in nonce order.
 struct RunPlan {
   bool surrender = false;

@@ -402,4 +402,22 @@ RunResult run_paced(const std::string& host, unsigned short port,
   return r;
 }
 
+std::vector<Batch> to_batches(std::vector<std::string>& envs, size_t b, size_t e, unsigned per) {
+  std::vector<Batch> out;
+  for (size_t i = b; i < e; i += per) {
+    size_t end = std::min(e, i + per);
+    Batch batch;
+    batch.body = "{\"txs\":[";
+    for (size_t k = i; k < end; ++k) {
+      if (k > i) batch.body += ',';
+      batch.body += envs[k];
+      std::string().swap(envs[k]);
+    }
+    batch.body += "]}";
+    batch.txs = static_cast<uint32_t>(end - i);
+    out.push_back(std::move(batch));
+  }
+  return out;
+}
+
 }  // namespace tanso::bench

@@ -2,11 +2,16 @@
 // partitioned by connection, and the two load runs (closed-loop peak, open-loop paced).
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "common.h"
 #include "core/crypto.h"
 
 namespace tanso::bench {
@@ -54,6 +59,31 @@ struct SignSpec {
 
 // Signs everything on all cores (std::thread), with a progress bar. Throws if interrupted.
 std::vector<ConnPlan> presign(const Workload& w, const SignSpec& spec);
+
+// Runs f(i) for i in [0, n) on all cores, 256 at a time, updating `bar` (may be null). Throws
+// std::runtime_error if interrupted.
+template <typename F>
+void parallel(uint64_t n, Progress* bar, F&& f) {
+  std::atomic<uint64_t> next{0}, done{0};
+  std::vector<std::thread> ts;
+  for (unsigned t = 0; t < cpu_count(); ++t)
+    ts.emplace_back([&] {
+      for (;;) {
+        if (interrupted()) return;
+        uint64_t b = next.fetch_add(256);
+        if (b >= n) return;
+        uint64_t e = std::min(n, b + 256);
+        for (uint64_t i = b; i < e; ++i) f(i);
+        uint64_t d = done.fetch_add(e - b) + (e - b);
+        if (bar) bar->update(d);
+      }
+    });
+  for (auto& t : ts) t.join();
+  if (interrupted()) throw std::runtime_error("interrupted");
+}
+
+// Batches of `per` envelopes from envs[b, e) (moved out: the strings are emptied).
+std::vector<Batch> to_batches(std::vector<std::string>& envs, size_t b, size_t e, unsigned per);
 
 // ---- load runs ----
 
