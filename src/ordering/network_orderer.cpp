@@ -9,35 +9,10 @@
 #include <mutex>
 #include <thread>
 
-#include "core/merkle.h"
 #include "ordering/batch_queue.h"
+#include "ordering/network_batch.h"
 
 namespace tanso {
-
-std::string encode_log_batch(uint64_t slot, uint64_t time_ms, const std::string& proposer,
-                             uint64_t seq, const Signature& sig, const std::vector<TxPtr>& txs) {
-  Json list = Json::array();
-  for (const auto& t : txs) list.push_back(t->envelope);
-  return Json{{"v", 1},
-              {"slot", slot},
-              {"time_ms", time_ms},
-              {"proposer", proposer},
-              {"seq", seq},
-              {"sig", to_hex(ByteView(sig.data(), sig.size()))},
-              {"txs", std::move(list)}}
-      .dump();
-}
-
-namespace {
-
-Hash tx_root_of(const std::vector<TxPtr>& txs) {
-  std::vector<Hash> leaves;
-  leaves.reserve(txs.size());
-  for (const auto& t : txs) leaves.push_back(merkle::leaf_hash(t->id));
-  return merkle::root(leaves);
-}
-
-}  // namespace
 
 struct NetworkOrderer::Impl {
   NetworkOrdererOptions o;
@@ -85,12 +60,11 @@ struct NetworkOrderer::Impl {
 
   // Appends one batch; returns when it is in the log (or the orderer stops).
   void propose(std::vector<TxPtr> txs) {
-    const Hash root = tx_root_of(txs);
-    uint64_t my_seq;
+    BatchProposal p{o.node_id, 0, txs, batch_tx_root(txs)};
     {
       std::lock_guard lock(mu);
-      my_seq = seq + 1;
-      own[my_seq] = txs;
+      p.seq = seq + 1;
+      own[p.seq] = std::move(txs);
     }
     while (!stopping()) {
       LogHead head;
@@ -98,21 +72,17 @@ struct NetworkOrderer::Impl {
         std::lock_guard lock(mu);
         head = known;
       }
-      const uint64_t slot = head.slot + 1;
-      const uint64_t time_ms = std::max(head.time_ms, o.clock());
-      Signature sig =
-          sign(o.key.secret, batch_digest(slot, time_ms, static_cast<uint32_t>(txs.size()), root));
-      std::string value = encode_log_batch(slot, time_ms, o.node_id, my_seq, sig, txs);
+      AppendAttempt a = prepare_append(p, head, o.clock(), o.key);
       try {
-        AppendResult r = proposer_log->append(head, time_ms, o.node_id, my_seq, value);
+        AppendResult r = proposer_log->append(a.expected, a.time_ms, o.node_id, p.seq, a.value);
         see_head(r.head);
-        if (r.outcome == AppendOutcome::head_moved) continue;
+        if (!append_done(r)) continue;
         std::lock_guard lock(mu);
-        seq = my_seq;
+        seq = p.seq;
         self->appended_++;
         return;
       } catch (const LogUnavailable& e) {
-        spdlog::warn("ordering: cannot append a batch of {} txs yet: {}", txs.size(), e.what());
+        spdlog::warn("ordering: cannot append a batch of {} txs yet: {}", p.txs.size(), e.what());
         sleep_retry();
       } catch (const std::exception& e) {
         fail(std::string("ordering: ") + e.what());
@@ -132,63 +102,27 @@ struct NetworkOrderer::Impl {
 
   // Checks one log entry and turns it into a batch; an error halts the node.
   Result<OrderedBatch> check(const LogEntry& e, uint64_t prev_time) {
-    auto bad = [&](const std::string& why) {
-      return err("ordering.bad_batch", "slot " + std::to_string(e.slot) + ": " + why);
+    auto take_own = [this](uint64_t sq) -> std::optional<std::vector<TxPtr>> {
+      std::lock_guard lock(mu);
+      auto it = own.find(sq);
+      if (it == own.end()) return std::nullopt;
+      std::vector<TxPtr> txs = std::move(it->second);
+      own.erase(it);
+      return txs;
     };
-    Json j = Json::parse(e.value, nullptr, false);
-    if (!j.is_object() || j.value("v", 0) != 1 || !j.contains("txs") || !j["txs"].is_array() ||
-        !j.contains("proposer") || !j["proposer"].is_string() || !j.contains("sig") ||
-        !j["sig"].is_string())
-      return bad("not a batch");
-    auto slot = json_u64(j.value("slot", Json())), time = json_u64(j.value("time_ms", Json())),
-         sq = json_u64(j.value("seq", Json()));
-    if (!slot || !time || !sq) return bad("slot, time_ms and seq must be integers");
-    if (*slot != e.slot) return bad("the batch says slot " + std::to_string(*slot));
-    if (*time < prev_time) return bad("its time goes back before the previous block's");
-    const NetworkNode* proposer = o.network.find(j["proposer"].get<std::string>());
-    if (!proposer) return bad("proposer '" + j["proposer"].get<std::string>() + "' is no node");
-    auto sigb = from_hex(j["sig"].get<std::string>());
-    if (!sigb || sigb->size() != 64) return bad("sig must be 128 hex digits");
-    OrderedBatch b;
-    b.height = e.slot;
-    b.time_ms = *time;
-    b.proposer = proposer->key;
-    std::copy(sigb->begin(), sigb->end(), b.signature.begin());
-    bool mine = false;
-    if (proposer == me) {
+    auto c = check_log_entry(e, prev_time, o.network, me, take_own, o.admit);
+    if (!c) return c.error();
+    if (c->mine) {
       std::lock_guard lock(mu);
-      if (auto it = own.find(*sq); it != own.end()) {
-        b.txs = std::move(it->second);
-        own.erase(it);
-        mine = true;
-      }
+      in_flight -= std::min(in_flight, c->batch.txs.size());
     }
-    if (!mine) {
-      std::vector<std::string> envs;
-      for (const auto& t : j["txs"]) {
-        if (!t.is_string()) return bad("txs must be envelope texts");
-        envs.push_back(t.get<std::string>());
-      }
-      auto txs = o.admit(envs);
-      if (!txs) return bad(txs.error().code + ": " + txs.error().message);
-      b.txs = std::move(*txs);
-    } else if (b.txs.size() != j["txs"].size()) {
-      return bad("this node's own batch came back with other txs");
-    }
-    Hash digest =
-        batch_digest(b.height, b.time_ms, static_cast<uint32_t>(b.txs.size()), tx_root_of(b.txs));
-    if (!verify(b.proposer, digest, b.signature))
-      return bad("the signature of " + proposer->node + " does not verify");
-    if (mine) {
-      std::lock_guard lock(mu);
-      in_flight -= std::min(in_flight, b.txs.size());
-    }
-    return b;
+    return std::move(c->batch);
   }
 
   void follower_loop() {
-    uint64_t next = o.next_slot, prev_time = o.last_time_ms;
+    FollowCursor at{o.next_slot, o.last_time_ms};
     while (!stopping()) {
+      const uint64_t next = at.next;
       LogRead r;
       try {
         r = follower_log->read(next, 64, 8 * 1024 * 1024);
@@ -212,13 +146,16 @@ struct NetworkOrderer::Impl {
         continue;
       }
       for (const auto& e : r.entries) {
-        auto b = check(e, prev_time);
+        // A back end returns consecutive slots from the one asked for; anything else is skipped
+        // (seen) or read again (ahead).
+        if (at.place(e.slot) == FollowCursor::Place::seen) continue;
+        if (at.place(e.slot) == FollowCursor::Place::ahead) break;
+        auto b = check(e, at.prev_time);
         if (!b) {
           fail(b.error().code + ": " + b.error().message);
           return;
         }
-        prev_time = b->time_ms;
-        ++next;
+        at.advance(*b);
         see_head({b->height, b->time_ms});
         std::unique_lock lock(mu);
         // Back-pressure: the pipeline executes at most a few batches behind the reader.

@@ -11,7 +11,8 @@
 // slots, non-decreasing time, every tx decoded and its signatures verified (the node's own
 // batches were verified at admission) — and hands it to next().
 // A batch that fails a check halts the node (failure() says why): the log holds what a genesis
-// node signed, or the log itself is corrupt.
+// node signed, or the log itself is corrupt. The rules themselves (signing for a head, checking
+// an entry) are in ordering/network_batch.h, shared with the simulation (src/netsim).
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@
 
 #include "core/network.h"
 #include "core/status.h"
+#include "ordering/network_batch.h"
 #include "ordering/orderer.h"
 #include "ordering/shared_log.h"
 
@@ -41,11 +43,6 @@ struct NetworkOrdererOptions {
   uint32_t retry_ms = 200;  // wait between attempts while the log is unavailable
   uint32_t wait_ms = 1000;  // longest wait on the log between reads (and to notice stop())
 };
-
-// Batch values in the log: {"v":1, "slot", "time_ms", "proposer" (node id), "seq",
-// "sig" (hex, over the batch digest), "txs": [envelope text, ...]}.
-std::string encode_log_batch(uint64_t slot, uint64_t time_ms, const std::string& proposer,
-                             uint64_t seq, const Signature& sig, const std::vector<TxPtr>& txs);
 
 class NetworkOrderer final : public Orderer {
  public:

@@ -1,7 +1,8 @@
 // The network orderer over the in-memory shared log: three nodes' orderers submit txs
 // concurrently and every follower hands out the same batches (heights, times, tx ids, proposer
 // signatures); lost append answers and an unavailable log lose and duplicate nothing; batches
-// that a genesis node did not sign, or that go back in time, halt the follower.
+// that a genesis node did not sign, or that go back in time, halt the follower; the shared rules
+// of ordering/network_batch.h on their own.
 #include "ordering/network_orderer.h"
 
 #include <gtest/gtest.h>
@@ -254,6 +255,49 @@ TEST(NetworkOrderer, CompactedBelowTheNodeHalts) {
   auto late = c.make(1, 1, 0);
   EXPECT_FALSE(late->next().has_value());
   EXPECT_NE(late->failure().find("ordering.compacted"), std::string::npos) << late->failure();
+}
+
+// The rules both the threaded orderer and the simulation use (ordering/network_batch.h).
+TEST(NetworkBatch, ProposesForTheNextSlotWithATimeThatNeverGoesBack) {
+  const KeyPair& k = test_key(1, kFamily);
+  std::vector<TxPtr> txs{tx("a", 1), tx("a", 2)};
+  BatchProposal p{"node-2", 4, txs, batch_tx_root(txs)};
+  AppendAttempt behind = prepare_append(p, {7, 5'000}, 4'000, k);  // the clock is behind
+  EXPECT_EQ(behind.slot, 8u);
+  EXPECT_EQ(behind.time_ms, 5'000u);
+  EXPECT_EQ(prepare_append(p, {7, 5'000}, 6'000, k).time_ms, 6'000u);
+  Network net = three_nodes();
+  const NetworkNode* me = net.find(std::string_view("node-1"));
+  auto admit = [&](const std::vector<std::string>& envs) -> Result<std::vector<TxPtr>> {
+    EXPECT_EQ(envs.size(), 2u);
+    return txs;
+  };
+  auto c = check_log_entry({8, behind.value}, 5'000, net, me, nullptr, admit);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE(c->mine);
+  EXPECT_EQ(c->batch.height, 8u);
+  EXPECT_EQ(c->batch.proposer, k.pub);
+  // Signed for slot 8: at another slot, or after a later block, it does not check.
+  EXPECT_FALSE(check_log_entry({9, behind.value}, 0, net, me, nullptr, admit));
+  EXPECT_FALSE(check_log_entry({8, behind.value}, 5'001, net, me, nullptr, admit));
+  // The proposer's own follower takes its txs back by sequence number.
+  auto own = [&](uint64_t seq) -> std::optional<std::vector<TxPtr>> {
+    EXPECT_EQ(seq, 4u);
+    return txs;
+  };
+  auto mine = check_log_entry({8, behind.value}, 0, net, net.find(std::string_view("node-2")), own,
+                              nullptr);
+  ASSERT_TRUE(mine) << mine.error().message;
+  EXPECT_TRUE(mine->mine);
+  EXPECT_TRUE(append_done({AppendOutcome::already_appended, {8, 5'000}}));
+  EXPECT_FALSE(append_done({AppendOutcome::head_moved, {8, 5'000}}));
+  FollowCursor at{8, 5'000};
+  EXPECT_EQ(at.place(7), FollowCursor::Place::seen);
+  EXPECT_EQ(at.place(9), FollowCursor::Place::ahead);
+  EXPECT_EQ(at.place(8), FollowCursor::Place::next);
+  at.advance(c->batch);
+  EXPECT_EQ(at.next, 9u);
+  EXPECT_EQ(at.place(8), FollowCursor::Place::seen);
 }
 
 TEST(NetworkOrderer, RefusesAKeyGenesisDoesNotName) {
