@@ -38,7 +38,8 @@ class ChainStore {
  public:
   virtual ~ChainStore() = default;
 
-  // Writes the block, its receipts, tx id -> location for each tx, history rows for every
+  // Writes the block, its receipts, tx id -> location for each tx (a tx id already indexed whose
+  // new copy was rejected tx.nonce_replayed keeps its first location), history rows for every
   // account in each receipt, the state writes and the new last height, atomically and synced.
   // Block heights must be consecutive, starting at 0 (the genesis block, with no txs).
   virtual Status commit(const Block& block, const std::vector<Receipt>& receipts,

@@ -21,6 +21,8 @@ class MemoryStore final : public ChainStore {
     if (auto st = check_commit(block, receipts, blocks_.size()); !st) return st;
     const uint64_t h = block.header.height;
     for (uint32_t i = 0; i < receipts.size(); ++i) {
+      // A replayed copy of a committed tx keeps the index on the first (see rocks_store.cpp).
+      if (receipts[i].code == "tx.nonce_replayed" && txidx_.contains(receipts[i].tx_id)) continue;
       txidx_[receipts[i].tx_id] = TxLocation{h, i};
       for (const auto& account : receipts[i].accounts) history_[account].emplace(h, i);
     }

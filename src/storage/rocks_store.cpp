@@ -456,6 +456,13 @@ Status RocksStore::commit(const Block& block, const std::vector<Receipt>& receip
   history.reserve(receipts.size() * 2);
   for (uint32_t i = 0; i < receipts.size(); ++i) {
     const Receipt& r = receipts[i];
+    // The same signed tx sent to two nodes of a network can be ordered twice; the second copy
+    // is rejected as a replay and the index keeps pointing at the first (rare: a lookup only
+    // for replays).
+    if (r.code == "tx.nonce_replayed" &&
+        (tx_location(r.tx_id) || std::any_of(txidx.begin(), txidx.end(),
+                                             [&](const auto& e) { return e.first == r.tx_id; })))
+      continue;
     txidx.emplace_back(r.tx_id, tx_loc_value(h, i));
     for (const auto& account : r.accounts) {
       history.push_back(history_prefix(account));

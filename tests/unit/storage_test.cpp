@@ -312,6 +312,36 @@ TEST_P(StoreTest, TxLocationFindsEveryTx) {
   EXPECT_FALSE(store_->tx_location(sha256("never submitted")));
 }
 
+// A network can order the same signed tx twice (sent to two nodes); the second copy is
+// rejected tx.nonce_replayed and the index keeps the first, also within one block. Another
+// rejection code of a tx id seen before (which cannot happen) still moves it.
+TEST_P(StoreTest, AReplayedCopyKeepsTheFirstLocation) {
+  commit_chain(*store_, 1, 2);
+  const Receipt first = make_block(1, 2).receipts[0];
+  BlockData d = make_block(2, 3);
+  d.block.txs[1] = make_block(1, 2).block.txs[0];
+  d.receipts[1].tx_id = first.tx_id;
+  d.receipts[1].code = "tx.nonce_replayed";
+  d.block.txs[2] = d.block.txs[0];
+  d.receipts[2].tx_id = d.receipts[0].tx_id;
+  d.receipts[2].code = "tx.nonce_replayed";
+  ASSERT_TRUE(commit(*store_, d).ok());
+  auto loc = store_->tx_location(first.tx_id);
+  ASSERT_TRUE(loc);
+  EXPECT_EQ(loc->height, 1u);
+  EXPECT_EQ(loc->index, 0u);
+  auto same_block = store_->tx_location(d.receipts[0].tx_id);
+  ASSERT_TRUE(same_block);
+  EXPECT_EQ(same_block->height, 2u);
+  EXPECT_EQ(same_block->index, 0u);
+  BlockData e = make_block(3, 1);
+  e.block.txs[0] = make_block(1, 2).block.txs[0];
+  e.receipts[0].tx_id = first.tx_id;
+  e.receipts[0].code = "holdings.insufficient";
+  ASSERT_TRUE(commit(*store_, e).ok());
+  EXPECT_EQ(store_->tx_location(first.tx_id)->height, 3u);
+}
+
 TEST_P(StoreTest, HistoryIsNewestFirstWithBeforeAndLimit) {
   commit_chain(*store_, 4, 3);  // alice is in every tx of blocks 1..4
   using Rows = std::vector<std::pair<uint64_t, uint32_t>>;
