@@ -34,6 +34,7 @@ CommandRunner setup_postgres_command(CLI::App& app);  // postgres.cpp
 CommandRunner setup_ets_command(CLI::App& app);       // ets.cpp
 CommandRunner setup_edge_command(CLI::App& app);      // edge.cpp
 CommandRunner setup_market_command(CLI::App& app);    // market.cpp
+CommandRunner setup_cluster_command(CLI::App& app);   // cluster.cpp
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitErrors = 1;

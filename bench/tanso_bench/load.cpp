@@ -275,6 +275,12 @@ double tx_percentile(const std::vector<BatchSample>& b, double p) {
 
 RunResult run_peak(const std::string& host, unsigned short port,
                    const std::vector<ConnPlan>& plans) {
+  return run_peak(host, std::vector<unsigned short>{port}, plans);
+}
+
+RunResult run_peak(const std::string& host, const std::vector<unsigned short>& ports,
+                   const std::vector<ConnPlan>& plans) {
+  if (ports.empty()) throw std::runtime_error("run_peak: no node to send to");
   const unsigned C = static_cast<unsigned>(plans.size());
   Collector col;
   uint64_t total = 0;
@@ -289,7 +295,7 @@ RunResult run_peak(const std::string& host, unsigned short port,
   std::vector<std::thread> ts;
   for (unsigned c = 0; c < C; ++c)
     ts.emplace_back([&, c] {
-      http::Client cl(host, port, client_options());
+      http::Client cl(host, ports[c % ports.size()], client_options());
       try {
         cl.get("/healthz");  // connect before the clock starts
       } catch (...) {
@@ -321,6 +327,7 @@ RunResult run_peak(const std::string& host, unsigned short port,
   for (auto e : ends) end = std::max(end, e);
   RunResult r = std::move(col.r);
   r.seconds = std::chrono::duration<double>(end - t0).count();
+  r.start = t0;
   r.sent = done.load();
   r.committed_ok = ok_total.load();
   for (auto& s : samples) r.batches.insert(r.batches.end(), s.begin(), s.end());

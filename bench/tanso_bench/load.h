@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -97,6 +98,7 @@ struct RunResult {
   uint64_t committed_ok = 0;  // committed with code "ok"
   uint64_t errors = 0;        // everything else: refused, rejected, pending/timeout, transport
   double seconds = 0;         // first send .. last response
+  std::chrono::steady_clock::time_point start;  // the first send
   std::vector<BatchSample> batches;
   std::vector<std::string> first_errors;  // at most 10
   std::map<std::string, uint64_t> codes;  // txs not committed "ok", by receipt code (or status)
@@ -107,6 +109,9 @@ struct RunResult {
 // Closed loop: each connection sends its peak batches back to back, each waiting for commit
 // (POST /v1/txs/batch, wait=commit). Latency of a batch = send .. response.
 RunResult run_peak(const std::string& host, unsigned short port,
+                   const std::vector<ConnPlan>& plans);
+// The same against several nodes: connection i sends to ports[i % ports.size()].
+RunResult run_peak(const std::string& host, const std::vector<unsigned short>& ports,
                    const std::vector<ConnPlan>& plans);
 
 // Open loop at `rate` txs/s in total, for up to `seconds` (or until the pre-signed paced batches

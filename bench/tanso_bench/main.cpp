@@ -21,6 +21,7 @@ constexpr Setup kCommands[] = {
     setup_ets_command,
     setup_edge_command,
     setup_market_command,
+    setup_cluster_command,
 };
 // clang-format on
 
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
       "            against the Ed25519 verification ceiling measured in the same run\n"
       "  market    the matching engine alone (orders/s), then signed market order txs against\n"
       "            holdings.transfer throughput through the node in the same run\n"
+      "  cluster   the network mode: 3 etcd members and 3 tansod nodes on this machine, txs\n"
+      "            committed on every node per second and submit -> commit latency, and the raw\n"
+      "            put rate of the same etcd cluster\n"
       "\n"
       "Progress goes to stderr; with --json the last line on stdout is one JSON object.\n"
       "Exit codes: 0 measured (even if targets are missed), 1 errors during the run, 2 the node\n"
