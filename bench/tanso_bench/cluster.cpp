@@ -46,9 +46,9 @@ const char* const kNodeOrgs[kNodes] = {"regulator", "bank", "bench"};
 
 struct ClusterOptions {
   bool json = false;
-  uint64_t txs = 150'000;
+  uint64_t txs = 100'000;
   unsigned accounts = 3'000;
-  unsigned connections = 4;  // per node
+  unsigned connections = 2;  // per node
   unsigned batch = 250;
   unsigned etcd_clients = 8;
   double etcd_seconds = 3;
@@ -152,15 +152,18 @@ struct PutRate {
   size_t value_bytes = 0;
   uint64_t puts = 0, errors = 0;
   double seconds = 0, per_s = 0, p50_ms = 0, p99_ms = 0;
+  double cores = 0;  // CPU of the etcd members during the phase
   std::string first_error;
 };
 
 // `clients` threads, each with one keep-alive connection to member i % members, PUT values of
 // `value_bytes` under 16 keys of their own, back to back, for `seconds`.
-PutRate etcd_put_rate(const std::vector<EtcdMember>& ms, unsigned clients, size_t value_bytes,
+PutRate etcd_put_rate(std::vector<EtcdMember>& ms, unsigned clients, size_t value_bytes,
                       double seconds, const std::string& tag) {
   PutRate out;
   out.value_bytes = value_bytes;
+  double cpu0 = 0;
+  for (const auto& m : ms) cpu0 += std::max(0.0, process_cpu_seconds(m.proc.pid()));
   const std::string value(value_bytes, 'x');
   const std::string v64 = base64_encode(value);
   std::vector<std::vector<std::string>> bodies(clients);
@@ -218,6 +221,9 @@ PutRate etcd_put_rate(const std::vector<EtcdMember>& ms, unsigned clients, size_
   out.puts = puts.load();
   out.errors = errors.load();
   out.per_s = out.seconds > 0 ? out.puts / out.seconds : 0;
+  double cpu1 = 0;
+  for (const auto& m : ms) cpu1 += std::max(0.0, process_cpu_seconds(m.proc.pid()));
+  out.cores = out.seconds > 0 ? (cpu1 - cpu0) / out.seconds : 0;
   out.p50_ms = percentile(lat, 50);
   out.p99_ms = percentile(lat, 99);
   return out;
@@ -463,10 +469,12 @@ int run_cluster(const ClusterOptions& o) {
         " clients, PUT /v3/kv/put, " + fmt_num(o.etcd_seconds, 0) + " s per value size");
   PutRate small = etcd_put_rate(etcd, o.etcd_clients, 100, o.etcd_seconds, "small");
   info("100-byte values: " + fmt_num(small.per_s) + " puts/s (p50 " + fmt_num(small.p50_ms, 1) +
-       " ms, p99 " + fmt_num(small.p99_ms, 1) + " ms)");
+       " ms, p99 " + fmt_num(small.p99_ms, 1) + " ms; etcd used " + fmt_num(small.cores, 2) +
+       " cores)");
   PutRate big = etcd_put_rate(etcd, o.etcd_clients, batch_bytes, o.etcd_seconds, "batch");
   info(fmt_int(batch_bytes) + "-byte values (the mean batch): " + fmt_num(big.per_s) +
-       " puts/s (p50 " + fmt_num(big.p50_ms, 1) + " ms, p99 " + fmt_num(big.p99_ms, 1) + " ms)");
+       " puts/s (p50 " + fmt_num(big.p50_ms, 1) + " ms, p99 " + fmt_num(big.p99_ms, 1) +
+       " ms; etcd used " + fmt_num(big.cores, 2) + " cores)");
   etcd_delete_raw(etcd);
   for (const PutRate* pr : {&small, &big})
     if (pr->errors)
@@ -510,7 +518,8 @@ int run_cluster(const ClusterOptions& o) {
   if (o.json) {
     auto put_json = [](const PutRate& p) {
       return Json{{"value_bytes", p.value_bytes}, {"puts_per_s", p.per_s}, {"puts", p.puts},
-                  {"p50_ms", p.p50_ms},           {"p99_ms", p.p99_ms},    {"errors", p.errors}};
+                  {"p50_ms", p.p50_ms},           {"p99_ms", p.p99_ms},    {"errors", p.errors},
+                  {"etcd_cores", p.cores}};
     };
     Json j = {
         {"bench", "cluster"},
