@@ -222,6 +222,15 @@ class EtcdLog final : public SharedLog {
          Json{{"key", base64_encode(key("s/" + std::string(k)))}, {"value", base64_encode(v)}});
   }
 
+  void put_sides(const std::vector<std::pair<std::string, std::string>>& records) override {
+    if (records.empty()) return;
+    Json puts = Json::array();
+    for (const auto& [k, v] : records)
+      puts.push_back(
+          {{"request_put", {{"key", base64_encode(key("s/" + k))}, {"value", base64_encode(v)}}}});
+    call("/v3/kv/txn", Json{{"success", std::move(puts)}});  // etcd: at most 128 operations
+  }
+
   std::vector<std::pair<std::string, std::string>> list_side(std::string_view from,
                                                              std::string_view to,
                                                              size_t limit) override {

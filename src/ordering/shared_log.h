@@ -72,6 +72,11 @@ class SharedLog {
   virtual void compact(uint64_t slot) = 0;
   // Side records under their own key space.
   virtual void put_side(std::string_view key, std::string_view value) = 0;
+  // Several side records in one atomic write (one request to the back end); at most 64. The
+  // default writes them one by one.
+  virtual void put_sides(const std::vector<std::pair<std::string, std::string>>& records) {
+    for (const auto& [k, v] : records) put_side(k, v);
+  }
   // Records with from <= key < to, in key order, at most `limit`.
   virtual std::vector<std::pair<std::string, std::string>> list_side(std::string_view from,
                                                                      std::string_view to,
