@@ -307,7 +307,7 @@ int run_cluster(const ClusterOptions& o) {
   if (o.keep) dir.keep();
 
   // ---- verification ceiling (nothing else running yet) ----
-  phase("1/7 Ed25519 verification ceiling (" + fmt_num(o.verify_seconds, 0) + " s, all cores)");
+  phase("1/7 Ed25519 verification ceiling (" + fmt_num(o.verify_seconds, 1) + " s, all cores)");
   VerifyCeiling vc = measure_verify_ceiling(o.verify_seconds);
   info(fmt_num(vc.per_s) + " verifications/s (" + fmt_num(vc.cpu_us_per_verify, 1) +
        " us CPU each); every node verifies every tx, so 3 nodes on this machine: <= " +
@@ -466,7 +466,7 @@ int run_cluster(const ClusterOptions& o) {
   const size_t batch_bytes =
       static_cast<size_t>(std::max(1.0, txs_per_block) * (envelope_bytes + 3) + 200);
   phase("7/7 raw etcd puts, same cluster, nodes stopped: " + std::to_string(o.etcd_clients) +
-        " clients, PUT /v3/kv/put, " + fmt_num(o.etcd_seconds, 0) + " s per value size");
+        " clients, PUT /v3/kv/put, " + fmt_num(o.etcd_seconds, 1) + " s per value size");
   PutRate small = etcd_put_rate(etcd, o.etcd_clients, 100, o.etcd_seconds, "small");
   info("100-byte values: " + fmt_num(small.per_s) + " puts/s (p50 " + fmt_num(small.p50_ms, 1) +
        " ms, p99 " + fmt_num(small.p99_ms, 1) + " ms; etcd used " + fmt_num(small.cores, 2) +
