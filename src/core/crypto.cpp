@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace tanso {
@@ -22,7 +23,13 @@ static const EVP_MD* sha256_md() {
 }
 
 Hash sha256(ByteView data) {
-  thread_local EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  // One context per thread, freed when the thread exits (threads that come and go, like a
+  // network orderer's, would otherwise leak one each).
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> owned(EVP_MD_CTX_new());
+  EVP_MD_CTX* ctx = owned.get();
   Hash h;
   unsigned int n = 0;
   EVP_DigestInit_ex2(ctx, sha256_md(), nullptr);
