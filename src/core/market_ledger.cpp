@@ -62,7 +62,7 @@ std::string MarketState::to_text() const {
   };
   auto str = [&](const char* k, const std::string& v) {
     key(k);
-    o += Json(v).dump();
+    append_json_string(o, v);  // core/market_records.h: what Json(v).dump() writes
     o += ',';
   };
   // Keys in the order Json (a std::map) dumps them.
@@ -170,32 +170,50 @@ uint64_t open_count(const StateReader& st, std::string_view account) {
 }
 
 // The stored market state read back without a JSON parser when it is exactly what to_text()
-// writes (checked by writing it again); nullopt otherwise (the caller parses it as JSON).
+// writes (checked by writing it again); nullopt otherwise (the caller parses it as JSON). Reads
+// the fields in to_text()'s order, one pass.
 static std::optional<MarketState> from_text(std::string_view t) {
   if (t.find('\\') != std::string_view::npos) return std::nullopt;  // escapes: leave to JSON
   MarketState m;
   size_t p = 0;
+  bool ok = true;
+  // Expects `"k":` at p and returns the raw value up to the next ',' or '}' (unquoted).
   auto field = [&](std::string_view k) -> std::string_view {
-    std::string pat = "\"" + std::string(k) + "\":";
-    size_t at = t.find(pat, p);
-    if (at == std::string_view::npos) return {};
-    p = at + pat.size();
+    if (!ok) return {};
+    if (t.size() < p + k.size() + 4 || t[p + 1] != '"' || t.substr(p + 2, k.size()) != k ||
+        t[p + 2 + k.size()] != '"' || t[p + 3 + k.size()] != ':') {
+      ok = false;
+      return {};
+    }
+    p += k.size() + 4;  // past the separator before it, the quoted key and ':'
     size_t e = p;
     if (e < t.size() && t[e] == '"') {
       e = t.find('"', e + 1);
-      if (e == std::string_view::npos) return {};
-      return t.substr(p + 1, e - p - 1);
+      if (e == std::string_view::npos) {
+        ok = false;
+        return {};
+      }
+      std::string_view v = t.substr(p + 1, e - p - 1);
+      p = e + 1;
+      return v;
+    }
+    if (e < t.size() && t[e] == '{') {  // the schedule: its fields follow
+      p = e;
+      return t.substr(e, 1);
     }
     while (e < t.size() && t[e] != ',' && t[e] != '}') ++e;
-    return t.substr(p, e - p);
+    std::string_view v = t.substr(p, e - p);
+    p = e;
+    return v;
   };
-  bool ok = true;
   auto num = [&](std::string_view k, auto& x) {
     std::string_view v = field(k);
-    if (std::from_chars(v.data(), v.data() + v.size(), x).ptr != v.data() + v.size() || v.empty())
+    if (v.empty() || std::from_chars(v.data(), v.data() + v.size(), x).ptr != v.data() + v.size())
       ok = false;
   };
   int phase = 0;
+  if (t.empty() || t[0] != '{') return std::nullopt;
+  p = 0;  // field() skips one separator ('{' or ',') before each key
   num("band_bps", m.cfg.band_bps);
   num("base_price", m.cfg.base_price);
   m.cash = field("cash");
@@ -208,6 +226,7 @@ static std::optional<MarketState> from_text(std::string_view t) {
   num("next_seq", m.next_seq);
   num("next_trade", m.next_trade);
   num("phase", phase);
+  field("schedule");
   num("close_auction_ms", m.sched.close_auction_ms);
   num("close_ms", m.sched.close_ms);
   num("lock_ms", m.sched.lock_ms);
@@ -215,6 +234,7 @@ static std::optional<MarketState> from_text(std::string_view t) {
   num("pre_open_ms", m.sched.pre_open_ms);
   num("utc_offset_min", m.sched.utc_offset_min);
   m.sched.weekdays_only = field("weekdays_only") == "true";
+  ++p;  // the schedule's '}'
   num("tick", m.cfg.tick);
   m.phase = static_cast<Phase>(phase);
   if (!ok || phase < 0 || phase > 4 || m.to_text() != t) return std::nullopt;
@@ -397,36 +417,24 @@ const OpenOrder* Ledger::order(OrderId id) const {
   return it == open_.end() ? nullptr : &it->second;
 }
 
-// State values are JSON the ledger wrote: the fast parser takes them (the library's otherwise).
-static Json parse_stored(const std::string& v) {
-  auto j = parse_json_fast(v, 8);
-  return j ? std::move(*j) : Json::parse(v);
-}
-
-Json Ledger::record(OrderId id) {
+Result<OrderRecord*> Ledger::record(OrderId id) {
   auto it = records_.find(id);
   if (it == records_.end()) {
     auto v = env_->st.get(order_key(ms_.id, id));
-    it = records_.emplace(id, std::pair{v ? parse_stored(*v) : Json(), false}).first;
+    auto rec = v ? OrderRecord::parse(*v) : std::nullopt;
+    if (!rec)
+      return err("market.corrupt_book", "order " + u64_text(id) + " has no readable record", 500);
+    it = records_.emplace(id, std::pair{std::move(*rec), false}).first;
   }
-  return it->second.first;
+  return &it->second.first;
 }
-
-void Ledger::put_record(OrderId id, Json rec) { records_[id] = {std::move(rec), true}; }
 
 void Ledger::record_trade(Price price, Qty qty, std::string_view kind, const std::string& buy,
                           const std::string& sell, const std::string& buyer,
                           const std::string& seller) {
   Overlay& st = env_->st;
-  st.put("mkt/t/" + ms_.id + "/" + pad20(ms_.next_trade++), Json({{"price", price},
-                                                                  {"qty", qty},
-                                                                  {"t", env_->time_ms},
-                                                                  {"kind", kind},
-                                                                  {"buy", buy},
-                                                                  {"sell", sell},
-                                                                  {"buyer", buyer},
-                                                                  {"seller", seller}})
-                                                                .dump());
+  st.put("mkt/t/" + ms_.id + "/" + pad20(ms_.next_trade++),
+         trade_text(price, qty, env_->time_ms, kind, buy, sell, buyer, seller));
   env_->touch(buyer);
   env_->touch(seller);
   surveillance::on_trade(*env_, ms_, buyer);  // large positions (market_surveillance.cpp)
@@ -434,21 +442,26 @@ void Ledger::record_trade(Price price, Qty qty, std::string_view kind, const std
   ms_.last = price;
   std::string dk = "mkt/day/" + ms_.id + "/" + civil_date(ms_.day);
   uint64_t notional = static_cast<uint64_t>(price) * static_cast<uint64_t>(qty);
-  Json& d = days_[dk];  // this tx's stats of the day so far (save() writes them)
-  if (d.is_null())
-    if (auto v = st.get(dk)) d = parse_stored(*v);
-  if (d.is_null()) {
-    d = {{"open", price},  {"high", price}, {"low", price},
-         {"close", price}, {"volume", qty}, {"turnover", u64_text(notional)},
-         {"trades", 1}};
-  } else {
-    if (price > d["high"].get<Price>()) d["high"] = price;
-    if (price < d["low"].get<Price>()) d["low"] = price;
-    d["close"] = price;
-    d["volume"] = d["volume"].get<Qty>() + qty;
-    d["turnover"] = u64_text(parse_u64_or0(d["turnover"].get<std::string>()) + notional);
-    d["trades"] = d["trades"].get<uint64_t>() + 1;
+  // This tx's stats of the day so far (save() writes them), else the stored ones, else new.
+  auto it = days_.find(dk);
+  if (it == days_.end()) {
+    std::optional<DayStats> stored;
+    if (auto v = st.get(dk)) stored = DayStats::parse(*v);
+    if (!stored) {
+      days_.emplace(dk,
+                    DayStats{price, price, price, price, static_cast<uint64_t>(qty), 1, notional});
+      record_trade_data(st, ms_.id, env_->time_ms, ms_.day, price, qty);  // core/market_data.h
+      return;
+    }
+    it = days_.emplace(dk, *stored).first;
   }
+  DayStats& d = it->second;
+  d.high = std::max(d.high, price);
+  d.low = std::min(d.low, price);
+  d.close = price;
+  d.volume += static_cast<uint64_t>(qty);
+  d.turnover += notional;
+  d.trades += 1;
   record_trade_data(st, ms_.id, env_->time_ms, ms_.day, price, qty);  // core/market_data.h
 }
 
@@ -468,13 +481,15 @@ Status Ledger::settle(const std::vector<Fill>& fills, std::string_view kind) {
     if (auto s = release(st, ms_.cash, sell->owner, pay); !s) return s;
     if (auto s = release(st, ms_.cash, buy->owner, refund); !s) return s;
     for (auto [id, left] : {std::pair{f.maker, f.maker_left}, std::pair{f.taker, f.taker_left}}) {
-      Json rec = record(id);
-      rec["open"] = left;
-      rec["filled"] = rec["filled"].get<Qty>() + f.qty;
-      rec["notional"] = u64_text(parse_u64_or0(rec["notional"].get<std::string>()) + pay);
-      if (left == 0) rec["status"] = "filled";
-      rec["updated_ms"] = env_->time_ms;
-      put_record(id, rec);
+      auto rec = record(id);
+      if (!rec) return rec.error();
+      OrderRecord& r = **rec;
+      r.open = left;
+      r.filled += f.qty;
+      r.notional += pay;
+      if (left == 0) r.status = "filled";
+      r.updated_ms = env_->time_ms;
+      changed(id);
       open_[id].open = left;
     }
     record_trade(f.price, f.qty, kind, u64_text(buy_id), u64_text(sell_id), buy->owner,
@@ -492,11 +507,12 @@ Status Ledger::remove(OrderId id, std::string_view status) {
   uint64_t amount = reservation(o->side, o->price, found->qty);
   if (auto s = release(env_->st, o->side == Side::buy ? ms_.cash : ms_.id, o->owner, amount); !s)
     return s;
-  Json rec = record(id);
-  rec["open"] = 0;
-  rec["status"] = status;
-  rec["updated_ms"] = env_->time_ms;
-  put_record(id, rec);
+  auto rec = record(id);
+  if (!rec) return rec.error();
+  (*rec)->open = 0;
+  (*rec)->status = status;
+  (*rec)->updated_ms = env_->time_ms;
+  changed(id);
   open_[id].open = 0;
   env_->touch(o->owner);
   return ok_status();
@@ -532,7 +548,7 @@ Status Ledger::step() {
       ms_.phase = Phase::closed;
       if (auto s = settle(fills, "close"); !s) return s;
       // The triggers read the day's stats from state: write this tx's so far first.
-      for (const auto& [k, d] : days_) env_->st.put(k, d.dump());
+      for (const auto& [k, d] : days_) env_->st.put(k, d.to_text());
       surveillance::on_close(*env_, ms_);  // stabilization triggers (market_surveillance.cpp)
       // Day orders: what is left expires; the close is the next day's base price.
       if (auto s = expire_all(); !s) return s;
@@ -608,10 +624,10 @@ void Ledger::save() {
   before_ = std::move(after);
   for (auto& [id, rec] : records_)
     if (rec.second) {
-      st.put(order_key(ms_.id, id), rec.first.dump());
+      st.put(order_key(ms_.id, id), rec.first.to_text());
       rec.second = false;
     }
-  for (const auto& [k, d] : days_) st.put(k, d.dump());
+  for (const auto& [k, d] : days_) st.put(k, d.to_text());
   ms_.next_seq = book_->next_seq();
   st.put("mkt/m/" + ms_.id, ms_.to_text());
 }

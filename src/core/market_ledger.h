@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/market.h"
+#include "core/market_records.h"
 
 namespace tanso::market {
 
@@ -59,10 +60,12 @@ class Ledger {
   Status settle(const std::vector<Fill>& fills, std::string_view kind);
   // Removes an order from the book and returns its reservation (cancel, expiry).
   Status remove(OrderId id, std::string_view status);
-  // Order record helpers: records read or written in this tx are kept parsed and written once,
-  // by save().
-  Json record(OrderId id);
-  void put_record(OrderId id, Json rec);
+  // Order records read or written in this tx, kept parsed and written once, by save(): the
+  // stored record (market.corrupt_book if there is none or it does not parse), to change in place
+  // and then mark with changed().
+  Result<OrderRecord*> record(OrderId id);
+  void put_record(OrderId id, OrderRecord rec) { records_[id] = {std::move(rec), true}; }
+  void changed(OrderId id) { records_[id].second = true; }
   // Records a trade (and, unless OTC, the day's prices).
   void record_trade(Price price, Qty qty, std::string_view kind, const std::string& buy,
                     const std::string& sell, const std::string& buyer, const std::string& seller);
@@ -87,9 +90,9 @@ class Ledger {
   std::map<OrderId, OpenOrder> stored_;  // the loaded orders as stored (what save() compares)
   std::vector<std::string> owners_;
   std::map<std::string, OwnerId, std::less<>> owner_ids_;
-  std::map<std::string, int64_t> before_;             // open orders per owner among the loaded ones
-  std::map<OrderId, std::pair<Json, bool>> records_;  // parsed order records, changed?
-  std::map<std::string, Json> days_;                  // changed day stats by key
+  std::map<std::string, int64_t> before_;  // open orders per owner among the loaded ones
+  std::map<OrderId, std::pair<OrderRecord, bool>> records_;  // parsed order records, changed?
+  std::map<std::string, DayStats> days_;                     // changed day stats by key
 };
 
 // Handlers of the OTC and government auction txs (market_otc.cpp, market_gov_auction.cpp);

@@ -169,21 +169,19 @@ Status place_apply(TxEnv& env) {
   if (!ack) return ack.error();
   ++ms.next_id;
   if (auto s = reserve_for(env.st, ms, side, from, reservation(side, price, qty)); !s) return s;
-  Json rec = {{"owner", from},
-              {"side", side_text(side)},
-              {"price", price},
-              {"qty", qty},
-              {"open", qty},
-              {"filled", 0},
-              {"notional", "0"},
-              {"status", "open"},
-              {"placed_ms", env.time_ms},
-              {"updated_ms", env.time_ms}};
+  OrderRecord rec;
+  rec.owner = from;
+  rec.side = side;
+  rec.price = price;
+  rec.qty = qty;
+  rec.open = qty;
+  rec.status = "open";
+  rec.placed_ms = rec.updated_ms = env.time_ms;
   if (!cid_key.empty()) {
-    rec["client_id"] = b["client_id"];
+    rec.client_id = b["client_id"].get<std::string>();
     env.st.put(cid_key, ms.id + "/" + u64_text(id));
   }
-  l->put_record(id, rec);
+  l->put_record(id, std::move(rec));
   env.st.put("mkt/ao/" + from + "/" + ms.id + "/" + pad20(id), "");
   if (auto s = l->settle(fills, "continuous"); !s) return s;
   l->save();
@@ -276,12 +274,13 @@ Status amend_apply(TxEnv& env) {
   o.price = price;
   o.open = qty;
   l->track(o);
-  Json rec = l->record(*id);
-  rec["price"] = price;
-  rec["open"] = qty;
-  rec["qty"] = rec["filled"].get<Qty>() + qty;
-  rec["updated_ms"] = env.time_ms;
-  l->put_record(*id, rec);
+  auto rec = l->record(*id);
+  if (!rec) return rec.error();
+  (*rec)->price = price;
+  (*rec)->open = qty;
+  (*rec)->qty = (*rec)->filled + qty;
+  (*rec)->updated_ms = env.time_ms;
+  l->changed(*id);
   if (auto s = l->settle(fills, "continuous"); !s) return s;
   l->save();
   return ok_status();
