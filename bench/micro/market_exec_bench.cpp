@@ -4,9 +4,12 @@
 // (bench/tanso_bench/market.cpp): 45 % passive, 35 % crossing, 8 % far with a client_id, 6 %
 // cancels and 6 % amends of far orders; 200 traders, 4,000 order txs applied before the measured
 // block so the book holds ~1,000 orders. items/s = txs executed; counters: state writes and
-// bytes (keys + values) per tx of the block's write set (what the commit stores and hashes).
+// bytes (keys + values) per tx of the block's write set (what the commit stores and hashes);
+// TANSO_BENCH_WRITES=1 prints them by key family (mkt/o, mkt/t, bal/<account>, ...) on stderr.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -194,7 +197,15 @@ void exec(benchmark::State& state, const std::vector<Tx>& txs) {
   for (const auto& r : first.receipts)
     if (r.code != "ok") state.SkipWithError(("a tx was refused: " + r.code).c_str());
   size_t bytes = 0;
-  for (const auto& [k, v] : first.writes) bytes += k.size() + (v ? v->size() : 0);
+  std::map<std::string, std::pair<size_t, size_t>> by;  // writes, bytes by key family
+  for (const auto& [k, v] : first.writes) {
+    bytes += k.size() + (v ? v->size() : 0);
+    auto& e = by[k.substr(0, k.find('/', k.find('/') + 1))];
+    e.first++, e.second += k.size() + (v ? v->size() : 0);
+  }
+  if (std::getenv("TANSO_BENCH_WRITES"))
+    for (auto& [p, e] : by)
+      fprintf(stderr, "%-20s %6zu writes %8zu bytes\n", p.c_str(), e.first, e.second);
   for (auto _ : state) {
     BlockOutput out = execute_block(fx.st, fx.root, fx.height + 1, kT0 + (fx.height + 1) * 1000,
                                     ptrs, /*verify_sigs=*/false);

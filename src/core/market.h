@@ -30,12 +30,14 @@
 //                                  the price for asks and kPriceMax - price for bids, <pk> and
 //                                  <seq> 20-digit zero-padded: each side sorts best price first,
 //                                  then by arrival (market_ledger.cpp)
-//   mkt/bi/<market>/<id>           "<b|s>/<pk>/<seq>": where the open order's mkt/bk entry is
 //   mkt/book/<market>              "" (written by market.create; the book was one text value
 //                                  here before it moved to mkt/bk)
-//   mkt/o/<market>/<id>            order record {owner, side, price, qty, open, filled, status
-//                                  ("open"|"filled"|"cancelled"|"expired"), client_id?,
-//                                  placed_ms, updated_ms}
+//   mkt/o/<market>/<id>            order record {owner, side, price, qty, open, filled, notional,
+//                                  status ("open"|"filled"|"cancelled"|"expired"), client_id?,
+//                                  seq, placed_ms, updated_ms}: while open, its mkt/bk entry is
+//                                  <b|s>/<pk of price>/<seq> (how cancel and amend find it).
+//                                  Written without the JSON library, the text dump() gives
+//                                  (core/market_records.h), as are trades and day stats
 //   mkt/cid/<account>/<client_id>  "<market>/<id>": client ids are used once per account
 //   mkt/open/<account>             the account's open orders, all markets (decimal)
 //   mkt/ao/<account>/<market>/<id> ""  : index of the account's orders (its own-orders view)

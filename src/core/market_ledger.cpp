@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "core/holdings.h"
 #include "core/json_fast.h"
@@ -45,52 +46,62 @@ Json MarketState::to_json() const {
           {"created_by", created_by}};
 }
 
+namespace {
+// Writes into a buffer sized beforehand: literal pieces and decimals, no reallocation.
+struct Writer {
+  char* p;
+  void lit(std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  template <typename T>
+  void num(T v) {
+    p = std::to_chars(p, p + 24, v).ptr;
+  }
+  void str(const std::string& s) {  // only for strings JSON holds as they are (plain_id)
+    *p++ = '"';
+    lit(s);
+    *p++ = '"';
+  }
+};
+// Identifiers need no escaping in JSON (what dump() writes for them is the quoted text).
+bool plain_id(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80 || c == '"' ||
+        c == '\\')
+      return false;
+  return true;
+}
+}  // namespace
+
 std::string MarketState::to_text() const {
-  std::string o;
-  o.reserve(400);
-  auto key = [&](const char* k) {
-    o += '"';
-    o += k;
-    o += "\":";
-  };
-  auto num = [&](const char* k, auto v) {
-    key(k);
-    char b[24];
-    auto [e, ec] = std::to_chars(b, b + sizeof b, v);
-    o.append(b, e);
-    o += ',';
-  };
-  auto str = [&](const char* k, const std::string& v) {
-    key(k);
-    append_json_string(o, v);  // core/market_records.h: what Json(v).dump() writes
-    o += ',';
-  };
-  // Keys in the order Json (a std::map) dumps them.
-  o += '{';
-  num("band_bps", cfg.band_bps);
-  num("base_price", cfg.base_price);
-  str("cash", cash);
-  str("created_by", created_by);
-  num("day", day);
-  num("last", last);
-  str("market", id);
-  num("max_qty", cfg.max_qty);
-  num("next_id", next_id);
-  num("next_seq", next_seq);
-  num("next_trade", next_trade);
-  num("phase", static_cast<int>(phase));
-  key("schedule");
-  o += '{';
-  num("close_auction_ms", sched.close_auction_ms);
-  num("close_ms", sched.close_ms);
-  num("lock_ms", sched.lock_ms);
-  num("open_ms", sched.open_ms);
-  num("pre_open_ms", sched.pre_open_ms);
-  num("utc_offset_min", sched.utc_offset_min);
-  key("weekdays_only");
-  o += sched.weekdays_only ? "true}," : "false},";
-  num("tick", cfg.tick);
-  o.back() = '}';
+  // The fields in the order Json (a std::map) dumps them; strings other than plain identifiers
+  // (never written by the ledger: ids are validated) go through the JSON writer.
+  if (!plain_id(cash) || !plain_id(created_by) || !plain_id(id)) return to_json().dump();
+  std::string o(400 + cash.size() + created_by.size() + id.size(), '\0');
+  Writer w{o.data()};
+  w.lit("{\"band_bps\":"), w.num(cfg.band_bps);
+  w.lit(",\"base_price\":"), w.num(cfg.base_price);
+  w.lit(",\"cash\":"), w.str(cash);
+  w.lit(",\"created_by\":"), w.str(created_by);
+  w.lit(",\"day\":"), w.num(day);
+  w.lit(",\"last\":"), w.num(last);
+  w.lit(",\"market\":"), w.str(id);
+  w.lit(",\"max_qty\":"), w.num(cfg.max_qty);
+  w.lit(",\"next_id\":"), w.num(next_id);
+  w.lit(",\"next_seq\":"), w.num(next_seq);
+  w.lit(",\"next_trade\":"), w.num(next_trade);
+  w.lit(",\"phase\":"), w.num(static_cast<int>(phase));
+  w.lit(",\"schedule\":{\"close_auction_ms\":"), w.num(sched.close_auction_ms);
+  w.lit(",\"close_ms\":"), w.num(sched.close_ms);
+  w.lit(",\"lock_ms\":"), w.num(sched.lock_ms);
+  w.lit(",\"open_ms\":"), w.num(sched.open_ms);
+  w.lit(",\"pre_open_ms\":"), w.num(sched.pre_open_ms);
+  w.lit(",\"utc_offset_min\":"), w.num(sched.utc_offset_min);
+  w.lit(sched.weekdays_only ? ",\"weekdays_only\":true}" : ",\"weekdays_only\":false}");
+  w.lit(",\"tick\":"), w.num(cfg.tick);
+  w.lit("}");
+  o.resize(static_cast<size_t>(w.p - o.data()));
   return o;
 }
 
@@ -169,9 +180,9 @@ uint64_t open_count(const StateReader& st, std::string_view account) {
   return parse_u64_or0(st.get("mkt/open/" + std::string(account)));
 }
 
-// The stored market state read back without a JSON parser when it is exactly what to_text()
-// writes (checked by writing it again); nullopt otherwise (the caller parses it as JSON). Reads
-// the fields in to_text()'s order, one pass.
+// The stored market state read back without a JSON parser when it is in exactly the form
+// to_text() writes (every field in its order, plain strings, canonical integers); nullopt
+// otherwise (the caller parses it as JSON). One pass.
 static std::optional<MarketState> from_text(std::string_view t) {
   if (t.find('\\') != std::string_view::npos) return std::nullopt;  // escapes: leave to JSON
   MarketState m;
@@ -180,8 +191,9 @@ static std::optional<MarketState> from_text(std::string_view t) {
   // Expects `"k":` at p and returns the raw value up to the next ',' or '}' (unquoted).
   auto field = [&](std::string_view k) -> std::string_view {
     if (!ok) return {};
-    if (t.size() < p + k.size() + 4 || t[p + 1] != '"' || t.substr(p + 2, k.size()) != k ||
-        t[p + 2 + k.size()] != '"' || t[p + 3 + k.size()] != ':') {
+    if (t.size() < p + k.size() + 4 || (t[p] != ',' && t[p] != '{') || t[p + 1] != '"' ||
+        t.substr(p + 2, k.size()) != k || t[p + 2 + k.size()] != '"' ||
+        t[p + 3 + k.size()] != ':') {
       ok = false;
       return {};
     }
@@ -195,6 +207,7 @@ static std::optional<MarketState> from_text(std::string_view t) {
       }
       std::string_view v = t.substr(p + 1, e - p - 1);
       p = e + 1;
+      if (!plain_id(v)) ok = false;  // raw control bytes: not JSON; UTF-8: leave to the library
       return v;
     }
     if (e < t.size() && t[e] == '{') {  // the schedule: its fields follow
@@ -206,9 +219,12 @@ static std::optional<MarketState> from_text(std::string_view t) {
     p = e;
     return v;
   };
+  // JSON integers: no leading zeros (from_chars would take them), no '+'.
   auto num = [&](std::string_view k, auto& x) {
     std::string_view v = field(k);
-    if (v.empty() || std::from_chars(v.data(), v.data() + v.size(), x).ptr != v.data() + v.size())
+    std::string_view digits = !v.empty() && v[0] == '-' ? v.substr(1) : v;
+    if (digits.empty() || (digits.size() > 1 && digits[0] == '0') ||
+        std::from_chars(v.data(), v.data() + v.size(), x).ptr != v.data() + v.size())
       ok = false;
   };
   int phase = 0;
@@ -233,11 +249,15 @@ static std::optional<MarketState> from_text(std::string_view t) {
   num("open_ms", m.sched.open_ms);
   num("pre_open_ms", m.sched.pre_open_ms);
   num("utc_offset_min", m.sched.utc_offset_min);
-  m.sched.weekdays_only = field("weekdays_only") == "true";
+  std::string_view wd = field("weekdays_only");
+  if (wd != "true" && wd != "false") ok = false;
+  m.sched.weekdays_only = wd == "true";
+  if (!ok || p >= t.size() || t[p] != '}') return std::nullopt;
   ++p;  // the schedule's '}'
   num("tick", m.cfg.tick);
   m.phase = static_cast<Phase>(phase);
-  if (!ok || phase < 0 || phase > 4 || m.to_text() != t) return std::nullopt;
+  // Exactly the object to_text() writes (every field, in its order, nothing after).
+  if (!ok || p + 1 != t.size() || t[p] != '}' || phase < 0 || phase > 4) return std::nullopt;
   return m;
 }
 
@@ -254,8 +274,8 @@ std::optional<MarketState> load_market(const StateReader& st, std::string_view m
 // The book, one key per open order: mkt/bk/<market>/<b|s>/<price key>/<seq> = "<id> <owner>
 // <open>" (decimal; owners are identifiers, which hold no space), where the price key is the
 // price for asks and kPriceMax - price for bids, both 20-digit zero-padded, so each side's keys
-// sort in priority order (best price first, then arrival). mkt/bi/<market>/<id> = "<b|s>/<price
-// key>/<seq>" finds an order's entry by id.
+// sort in priority order (best price first, then arrival). An order's entry is found by id
+// through its record (mkt/o: side, price and seq give the slot).
 std::string book_prefix(std::string_view market) { return "mkt/bk/" + std::string(market) + "/"; }
 
 std::string book_slot(Side s, Price p, Seq seq) {
@@ -372,9 +392,11 @@ Status Ledger::load_all() {
 
 Result<bool> Ledger::load_order(OrderId id) {
   if (open_.contains(id)) return book_->find(id).has_value();
-  auto slot = env_->st.get("mkt/bi/" + ms_.id + "/" + pad20(id));
-  if (!slot) return false;
-  std::string key = book_prefix(ms_.id) + *slot;
+  // The order record says whether the order is open and where its book entry is.
+  auto rec = record(id, /*must_exist=*/false);
+  if (!rec) return rec.error();
+  if (!*rec || (*rec)->status != "open") return false;
+  std::string key = book_prefix(ms_.id) + book_slot((*rec)->side, (*rec)->price, (*rec)->seq);
   auto v = env_->st.get(key);
   if (!v) return err("market.corrupt_book", "order " + u64_text(id) + " has no book entry", 500);
   if (auto s = restore(key, *v); !s) return s.error();
@@ -417,10 +439,11 @@ const OpenOrder* Ledger::order(OrderId id) const {
   return it == open_.end() ? nullptr : &it->second;
 }
 
-Result<OrderRecord*> Ledger::record(OrderId id) {
+Result<OrderRecord*> Ledger::record(OrderId id, bool must_exist) {
   auto it = records_.find(id);
   if (it == records_.end()) {
     auto v = env_->st.get(order_key(ms_.id, id));
+    if (!v && !must_exist) return nullptr;
     auto rec = v ? OrderRecord::parse(*v) : std::nullopt;
     if (!rec)
       return err("market.corrupt_book", "order " + u64_text(id) + " has no readable record", 500);
@@ -592,11 +615,9 @@ void Ledger::save() {
     auto was = stored_.find(id);
     std::string old_slot =
         was == stored_.end() ? "" : book_slot(o.side, was->second.price, was->second.seq);
-    std::string idx = "mkt/bi/" + ms_.id + "/" + pad20(id);
     if (!now) {
       if (was == stored_.end()) continue;
       st.erase(prefix + old_slot);
-      st.erase(idx);
       stored_.erase(was);
       continue;
     }
@@ -606,7 +627,12 @@ void Ledger::save() {
     if (moved && !old_slot.empty()) st.erase(prefix + old_slot);
     if (moved || was->second.open != now->qty)
       st.put(prefix + slot, u64_text(id) + " " + o.owner + " " + u64_text(now->qty));
-    if (moved) st.put(idx, slot);
+    if (moved) {  // a new order, or an amend that lost priority: the record keeps the slot
+      if (auto rec = record(id); rec) {  // the tx has it already (placed or amended)
+        (*rec)->seq = now->seq;
+        changed(id);
+      }
+    }
     stored_[id] = {id, o.owner, now->side, now->price, now->qty, now->seq};
   }
   // Open-order counts per owner: apply the change of this market's share.

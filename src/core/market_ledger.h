@@ -63,7 +63,8 @@ class Ledger {
   // Order records read or written in this tx, kept parsed and written once, by save(): the
   // stored record (market.corrupt_book if there is none or it does not parse), to change in place
   // and then mark with changed().
-  Result<OrderRecord*> record(OrderId id);
+  // With must_exist false, a missing record is nullptr (no such order).
+  Result<OrderRecord*> record(OrderId id, bool must_exist = true);
   void put_record(OrderId id, OrderRecord rec) { records_[id] = {std::move(rec), true}; }
   void changed(OrderId id) { records_[id].second = true; }
   // Records a trade (and, unless OTC, the day's prices).

@@ -120,6 +120,7 @@ std::string OrderRecord::to_text() const {
   key(o, "placed_ms"), num(o, placed_ms), o += ',';
   key(o, "price"), num(o, price), o += ',';
   key(o, "qty"), num(o, qty), o += ',';
+  key(o, "seq"), num(o, seq), o += ',';
   key(o, "side"), o += side == Side::buy ? "\"buy\"," : "\"sell\",";
   key(o, "status"), append_json_string(o, status), o += ',';
   key(o, "updated_ms"), num(o, updated_ms), o += '}';
@@ -134,7 +135,7 @@ std::optional<OrderRecord> OrderRecord::parse(std::string_view text) {
   if (ok && f.peek("client_id\"")) ok = f.str("client_id", cid) && (r.client_id = cid, true);
   ok = ok && f.u("filled", r.filled) && f.ustr("notional", r.notional) && f.u("open", r.open) &&
        f.str("owner", owner) && f.u("placed_ms", r.placed_ms) && f.u("price", r.price) &&
-       f.u("qty", r.qty) && f.str("side", side) && f.str("status", status) &&
+       f.u("qty", r.qty) && f.u("seq", r.seq) && f.str("side", side) && f.str("status", status) &&
        f.u("updated_ms", r.updated_ms) && f.done() && (side == "buy" || side == "sell");
   if (ok) {
     r.owner = owner;
@@ -151,6 +152,7 @@ std::optional<OrderRecord> OrderRecord::parse(std::string_view text) {
     x.side = j.at("side") == "buy" ? Side::buy : Side::sell;
     x.price = j.at("price").get<Price>();
     x.qty = j.at("qty").get<Qty>();
+    x.seq = j.at("seq").get<Seq>();
     x.open = j.at("open").get<Qty>();
     x.filled = j.at("filled").get<Qty>();
     x.notional = dec(j.at("notional"));

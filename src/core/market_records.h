@@ -16,12 +16,15 @@
 namespace tanso::market {
 
 // mkt/o/<market>/<id>: {client_id?, filled, notional (decimal string), open, owner, placed_ms,
-// price, qty, side ("buy"|"sell"), status, updated_ms}.
+// price, qty, seq, side ("buy"|"sell"), status, updated_ms}. `seq` is the order's arrival number
+// in the book (it changes when an amend loses priority): while the order is open, its book entry
+// is mkt/bk/<market>/<book_slot(side, price, seq)>.
 struct OrderRecord {
   std::string owner;
   Side side = Side::buy;
   Price price = 0;
   Qty qty = 0, open = 0, filled = 0;
+  Seq seq = 0;
   uint64_t notional = 0;  // cash turnover of the fills (wraps like the decimal it replaced)
   std::string status;     // open | filled | cancelled | expired
   std::optional<std::string> client_id;

@@ -119,6 +119,7 @@ Result<Json> market_orders(const State& st, std::string_view market,
   for (uint64_t id : ids)
     if (auto v = st.get(order_key(ms->id, id))) {
       Json o = Json::parse(*v);
+      o.erase("seq");  // where its book entry is (internal)
       o["id"] = id;
       out.push_back(std::move(o));
     }

@@ -319,9 +319,15 @@ TEST_F(BookStateTest, AFailedSweepLeavesTheBookForTheNextTx) {
   ASSERT_EQ(book.size(), 1u);
   EXPECT_EQ(book[0].id, 3u);
   EXPECT_EQ(book[0].open, 3);
-  // The filled orders left no entry and no index behind.
-  for (uint64_t id : {1, 2, 4}) EXPECT_FALSE(c().get("mkt/bi/KAU-2026/" + market::pad20(id)));
-  EXPECT_TRUE(c().get("mkt/bi/KAU-2026/" + market::pad20(3)));
+  // The filled orders (d's is 4) are closed in their records; the open one's record names its
+  // book entry.
+  auto rec = [&](uint64_t id) { return c().get("mkt/o/KAU-2026/" + market::pad20(id)); };
+  for (uint64_t id : {1, 2, 4}) EXPECT_EQ(Json::parse(*rec(id))["status"], "filled");
+  EXPECT_FALSE(rec(5));
+  Json r3 = Json::parse(*rec(3));
+  EXPECT_EQ(r3["status"], "open");
+  EXPECT_TRUE(c().get("mkt/bk/KAU-2026/" +
+                      market::book_slot(market::Side::sell, 10'050, r3["seq"].get<uint64_t>())));
 }
 
 TEST_F(BookStateTest, KeysSortInPriorityOrder) {

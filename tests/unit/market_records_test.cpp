@@ -17,6 +17,7 @@ Json order_json(const OrderRecord& r) {
             {"side", r.side == Side::buy ? "buy" : "sell"},
             {"price", r.price},
             {"qty", r.qty},
+            {"seq", r.seq},
             {"open", r.open},
             {"filled", r.filled},
             {"notional", std::to_string(r.notional)},
@@ -33,6 +34,7 @@ OrderRecord sample() {
   r.side = Side::sell;
   r.price = 10'050;
   r.qty = 40;
+  r.seq = 77;
   r.open = 15;
   r.filled = 25;
   r.notional = 18'446'744'073'709'551'615ull;  // the largest: still a decimal string
