@@ -3,6 +3,7 @@
 #include "core/market_records.h"
 
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace tanso::market {
@@ -19,6 +20,24 @@ bool plain(std::string_view s) {
       return false;
   return true;
 }
+
+// Writes into a buffer sized beforehand: literal pieces, plain strings and decimals.
+struct Writer {
+  char* p;
+  void lit(std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void str(std::string_view s) {
+    *p++ = '"';
+    lit(s);
+    *p++ = '"';
+  }
+  template <typename T>
+  void num(T v) {
+    p = std::to_chars(p, p + 24, v).ptr;
+  }
+};
 
 template <typename T>
 void num(std::string& o, T v) {
@@ -46,19 +65,21 @@ class Flat {
     if (e == std::string_view::npos) return false;
     v = t_.substr(p_, e - p_);
     p_ = e + 1;
-    return sep();
+    return plain(v) && sep();  // escapes, control bytes, UTF-8: left to the library
   }
   template <typename T>
   bool u(std::string_view k, T& v) {
     if (!name(k)) return false;
     auto [end, ec] = std::from_chars(t_.data() + p_, t_.data() + t_.size(), v);
-    if (ec != std::errc() || end == t_.data() + p_ || t_[p_] == '-') return false;
+    if (ec != std::errc() || end == t_.data() + p_ || t_[p_] == '-' ||
+        (t_[p_] == '0' && end != t_.data() + p_ + 1))  // JSON has no leading zeros
+      return false;
     p_ = static_cast<size_t>(end - t_.data());
     return sep();
   }
   bool ustr(std::string_view k, uint64_t& v) {  // a decimal in a string
     std::string_view s;
-    if (!str(k, s) || s.empty()) return false;
+    if (!str(k, s) || s.empty() || (s[0] == '0' && s.size() > 1)) return false;
     return std::from_chars(s.data(), s.data() + s.size(), v).ptr == s.data() + s.size();
   }
   bool peek(std::string_view k) const { return t_.substr(p_).starts_with("\"" + std::string(k)); }
@@ -106,7 +127,29 @@ void append_json_string(std::string& out, std::string_view s) {
 
 std::string OrderRecord::to_text() const {
   std::string o;
-  o.reserve(200);
+  if (plain(owner) && plain(status) && (!client_id || plain(*client_id))) {
+    // The common case: into a buffer sized beforehand (numbers are at most 20 digits).
+    o.resize(260 + owner.size() + status.size() + (client_id ? client_id->size() : 0));
+    Writer w{o.data()};
+    if (client_id)
+      w.lit("{\"client_id\":"), w.str(*client_id), w.lit(",\"filled\":");
+    else
+      w.lit("{\"filled\":");
+    w.num(filled);
+    w.lit(",\"notional\":\""), w.num(notional);
+    w.lit("\",\"open\":"), w.num(open);
+    w.lit(",\"owner\":"), w.str(owner);
+    w.lit(",\"placed_ms\":"), w.num(placed_ms);
+    w.lit(",\"price\":"), w.num(price);
+    w.lit(",\"qty\":"), w.num(qty);
+    w.lit(",\"seq\":"), w.num(seq);
+    w.lit(side == Side::buy ? ",\"side\":\"buy\",\"status\":" : ",\"side\":\"sell\",\"status\":");
+    w.str(status);
+    w.lit(",\"updated_ms\":"), w.num(updated_ms);
+    w.lit("}");
+    o.resize(static_cast<size_t>(w.p - o.data()));
+    return o;
+  }
   o += '{';
   if (client_id) {
     key(o, "client_id");
@@ -141,7 +184,7 @@ std::optional<OrderRecord> OrderRecord::parse(std::string_view text) {
     r.owner = owner;
     r.side = side == "buy" ? Side::buy : Side::sell;
     r.status = status;
-    if (r.to_text() == text) return r;  // exactly the text this writer gives: nothing lost
+    return r;  // exactly the form this writer gives (fields, order, plain strings, integers)
   }
   // Anything else: the JSON library reads it.
   Json j = Json::parse(text, nullptr, false);
@@ -170,7 +213,21 @@ std::string trade_text(Price price, Qty qty, uint64_t t, std::string_view kind,
                        std::string_view buy, std::string_view sell, std::string_view buyer,
                        std::string_view seller) {
   std::string o;
-  o.reserve(160);
+  if (plain(buy) && plain(sell) && plain(buyer) && plain(seller) && plain(kind)) {
+    o.resize(160 + buy.size() + sell.size() + buyer.size() + seller.size() + kind.size());
+    Writer w{o.data()};
+    w.lit("{\"buy\":"), w.str(buy);
+    w.lit(",\"buyer\":"), w.str(buyer);
+    w.lit(",\"kind\":"), w.str(kind);
+    w.lit(",\"price\":"), w.num(price);
+    w.lit(",\"qty\":"), w.num(qty);
+    w.lit(",\"sell\":"), w.str(sell);
+    w.lit(",\"seller\":"), w.str(seller);
+    w.lit(",\"t\":"), w.num(t);
+    w.lit("}");
+    o.resize(static_cast<size_t>(w.p - o.data()));
+    return o;
+  }
   o += '{';
   key(o, "buy"), append_json_string(o, buy), o += ',';
   key(o, "buyer"), append_json_string(o, buyer), o += ',';
@@ -202,7 +259,7 @@ std::optional<DayStats> DayStats::parse(std::string_view text) {
   Flat f(text);
   if (f.open() && f.u("close", d.close) && f.u("high", d.high) && f.u("low", d.low) &&
       f.u("open", d.open) && f.u("trades", d.trades) && f.ustr("turnover", d.turnover) &&
-      f.u("volume", d.volume) && f.done() && d.to_text() == text)
+      f.u("volume", d.volume) && f.done())
     return d;
   Json j = Json::parse(text, nullptr, false);
   if (!j.is_object()) return std::nullopt;
