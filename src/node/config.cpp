@@ -40,6 +40,10 @@ std::span<const ConfigKey> config_keys() {
       {"cluster_keep_slots",
        "Network chains: log slots kept behind its head at most (older ones are compacted)",
        &Config::cluster_keep_slots},
+      {"cluster_peers",
+       "Network chains: other nodes' API URLs, node=http://host:port comma-separated (catch-up "
+       "from their blocks, private data)",
+       &Config::cluster_peers},
       {"clock_back_days",
        "Block time this many days behind the wall clock (tests and demos of past years only; "
        "default 0)",
@@ -67,9 +71,33 @@ Status validate_config(const Config& cfg) {
     return err("config.invalid", "cluster_prefix must start and end with '/'");
   if (cfg.cluster_keep_slots < 100)
     return err("config.invalid", "cluster_keep_slots must be at least 100");
+  if (auto p = peer_urls(cfg); !p) return p.error();
   if (cfg.clock_back_days > 36'500)
     return err("config.invalid", "clock_back_days must be 0..36500");
   return ok_status();
+}
+
+Result<std::map<std::string, std::string>> peer_urls(const Config& cfg) {
+  std::map<std::string, std::string> out;
+  std::string_view rest = cfg.cluster_peers;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    std::string_view id = eq == std::string_view::npos ? std::string_view{} : item.substr(0, eq);
+    std::string_view url = eq == std::string_view::npos ? item : item.substr(eq + 1);
+    while (url.size() > 7 && url.back() == '/') url.remove_suffix(1);
+    if (id.empty() || !url.starts_with("http://") || url.size() <= 7)
+      return err("config.invalid", "cluster_peers entries are node=http://host:port, got '" +
+                                       std::string(item) + "'");
+    if (!out.emplace(std::string(id), std::string(url)).second)
+      return err("config.invalid", "cluster_peers names node '" + std::string(id) + "' twice");
+  }
+  return out;
 }
 
 Status load_config_file(const std::string& path, Config& cfg) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <variant>
@@ -34,6 +35,9 @@ struct Config {
   std::string cluster_prefix;
   std::string node_id;
   uint32_t cluster_keep_slots = 10'000;
+  // The other nodes' API base URLs, "node=http://host:port" comma-separated (catch-up from
+  // their blocks, private data delivery). Parsed by peer_urls().
+  std::string cluster_peers;
   // Block time runs this many days behind the wall clock (0: none). For tests and demos of past
   // years only (e.g. a market year before an ETS settlement). Block time never runs backwards: a
   // restart with a smaller value moves it forward; a larger one holds it until the clock catches
@@ -53,6 +57,10 @@ std::span<const ConfigKey> config_keys();
 std::string flag_name(const ConfigKey& key);  // "--block-txs-max"
 // Range checks shared by the file and the flags. Error code config.invalid.
 Status validate_config(const Config& cfg);
+
+// cluster_peers as node id -> base URL ("http://host:port", no trailing '/'), in id order.
+// Error code config.invalid.
+Result<std::map<std::string, std::string>> peer_urls(const Config& cfg);
 
 // Reads a TOML file into `cfg` (only the keys present). Error code config.invalid.
 Status load_config_file(const std::string& path, Config& cfg);

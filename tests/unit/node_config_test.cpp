@@ -62,6 +62,25 @@ TEST(Config, RefusesUnknownKeysBadValuesAndBadToml) {
   EXPECT_EQ(load_config_file("/nonexistent/tanso.toml", c).error().code, "config.invalid");
 }
 
+TEST(Config, ParsesClusterPeers) {
+  Config c;
+  c.cluster_peers = " n3=http://127.0.0.1:7303/ , n2=http://127.0.0.1:7302,";
+  auto peers = peer_urls(c);
+  ASSERT_TRUE(peers.ok());
+  ASSERT_EQ(peers->size(), 2u);
+  EXPECT_EQ(peers->at("n2"), "http://127.0.0.1:7302");
+  EXPECT_EQ(peers->at("n3"), "http://127.0.0.1:7303");
+  EXPECT_TRUE(validate_config(c).ok());
+  for (const char* bad : {"http://127.0.0.1:7302", "=http://x:1", "n2=127.0.0.1:7302", "n2=http://",
+                          "n2=http://a:1,n2=http://b:2"}) {
+    c.cluster_peers = bad;
+    EXPECT_FALSE(peer_urls(c).ok()) << bad;
+    auto s = validate_config(c);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.error().code, "config.invalid") << bad;
+  }
+}
+
 TEST(Config, SplitsListenAddresses) {
   std::string host;
   unsigned short port = 0;
