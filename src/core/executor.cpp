@@ -133,6 +133,8 @@ std::map<std::string, std::set<std::string>, std::less<>> default_permissions() 
       {"market.auction.reveal", traders},
       {"market.auction.settle", regulator},
       {"market.surveillance.set", regulator},
+      // Private data (core/private_data.h): any organization's account commits a document.
+      {"private.commit", holders},
   };
 }
 

@@ -2,6 +2,7 @@
 #include "core/module.h"
 
 #include "core/limits.h"
+#include "core/private_data.h"
 
 namespace tanso {
 
@@ -38,9 +39,9 @@ Result<Params> Params::from_json(const Json& j) {
 }
 
 const TxHandler* find_handler(std::string_view type) {
-  for (auto mod :
-       {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers(),
-        mrv_registry_handlers(), mrv_statement_handlers(), cash_handlers(), market_handlers()})
+  for (auto mod : {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers(),
+                   mrv_registry_handlers(), mrv_statement_handlers(), cash_handlers(),
+                   market_handlers(), private_handlers()})
     for (const auto& h : mod)
       if (h.type == type) return &h;
   return nullptr;
@@ -48,9 +49,9 @@ const TxHandler* find_handler(std::string_view type) {
 
 std::vector<std::string_view> handler_types() {
   std::vector<std::string_view> out;
-  for (auto mod :
-       {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers(),
-        mrv_registry_handlers(), mrv_statement_handlers(), cash_handlers(), market_handlers()})
+  for (auto mod : {identity_handlers(), holdings_handlers(), ets_handlers(), mrv_handlers(),
+                   mrv_registry_handlers(), mrv_statement_handlers(), cash_handlers(),
+                   market_handlers(), private_handlers()})
     for (const auto& h : mod) out.push_back(h.type);
   return out;
 }
