@@ -11,9 +11,11 @@
 #include "core/crypto.h"
 #include "http/server.h"
 #include "node/api.h"
+#include "node/api_private.h"
 #include "node/config.h"
 #include "node/keyfile.h"
 #include "node/node.h"
+#include "node/private_store.h"
 #include "storage/chain_store.h"
 
 using namespace tanso;
@@ -68,21 +70,31 @@ int main(int argc, char** argv) {
     std::cerr << "tansod: cannot read genesis file " << cfg.genesis << "\n";
     return 1;
   }
+  ChainStore* chain_store = store->get();  // the node owns it; private data adds records
   auto node = Node::open(cfg, std::move(*store), genesis, key->key);
   if (!node) {
     std::cerr << "tansod: " << node.error().code << ": " << node.error().message << "\n";
     return 1;
   }
+  auto peers = peer_urls(cfg);
+  if (!peers) {
+    std::cerr << "tansod: " << peers.error().message << "\n";
+    return 1;
+  }
   (*node)->start();
+  PrivateStore private_data(**node, *chain_store, key->key, *peers);
+  private_data.start();
   http::Options hopts;
   hopts.address = host;
   hopts.port = port;
   http::Server server(hopts);
   register_api(server, **node, ApiOptions{cfg.web_dir});
+  register_private_api(server, private_data);
   try {
     server.start();
   } catch (const std::exception& e) {
     std::cerr << "tansod: cannot listen on " << cfg.listen << ": " << e.what() << "\n";
+    private_data.stop();
     (*node)->stop();
     return 1;
   }
@@ -98,5 +110,6 @@ int main(int argc, char** argv) {
   spdlog::info("signal {}: stopping", sig);
   (*node)->stop();
   server.stop();
+  private_data.stop();
   return 0;
 }

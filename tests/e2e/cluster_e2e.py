@@ -123,7 +123,8 @@ NODES = [("regulator-1", "moe"), ("exchange-1", "krx"), ("bank-1", "settle-bank"
 class Network:
     """The demo genesis with NODES as its network, an etcd cluster and one tansod per node."""
 
-    def __init__(self, workdir, extra_args=(), nodes=NODES):
+    def __init__(self, workdir, extra_args=(), nodes=NODES, peers=False):
+        """peers: each node gets the others' API URLs (--cluster-peers) on fixed ports."""
         self.workdir = workdir
         self.demo = e2e.Demo(workdir)
         args = []
@@ -138,13 +139,19 @@ class Network:
         assert r.returncode == 0, r.stderr
         self.etcd = EtcdCluster(workdir).start()
         self.nodes = []
+        ports = {node_id: e2e.free_port() if peers else None for node_id, _ in nodes}
         for node_id, _ in nodes:
-            n = e2e.TansoNode(os.path.join(workdir, node_id),
+            peer_args = []
+            if peers:
+                peer_args = ["--cluster-peers", ",".join(
+                    "%s=http://127.0.0.1:%d" % (p, port) for p, port in ports.items()
+                    if p != node_id)]
+            n = e2e.TansoNode(os.path.join(workdir, node_id), port=ports[node_id],
                               data_dir=os.path.join(workdir, node_id),
                               genesis=self.demo.genesis,
                               extra_args=["--cluster-etcd", self.etcd.endpoints,
                                           "--node-id", node_id, "--block-interval-ms", "20",
-                                          *extra_args])
+                                          *peer_args, *extra_args])
             self.nodes.append(n)
 
     def start(self):

@@ -101,6 +101,7 @@ def closed_port():
 class Response:
     def __init__(self, status, body, headers):
         self.status = status
+        self.body = body  # the raw bytes
         self.text = body.decode("utf-8", "replace")
         self.headers = headers
         try:
@@ -200,8 +201,10 @@ def http_post(base_url, path, body, headers=None, timeout=60):
 class TansoNode:
     """One tansod process on a free port, data in `data_dir`, log in `log_path`."""
 
-    def __init__(self, workdir, data_dir=None, genesis=None, extra_args=(), log_level="warn"):
+    def __init__(self, workdir, data_dir=None, genesis=None, extra_args=(), log_level="warn",
+                 port=None):
         self.workdir = workdir
+        self.fixed_port = port  # the same port at every start (peers name it), else a free one
         self.data_dir = data_dir or os.path.join(workdir, "data")
         self.genesis = genesis
         self.extra_args = list(extra_args)
@@ -219,7 +222,7 @@ class TansoNode:
     def start(self, timeout=30, genesis=True):
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.starts += 1
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self.log_path = os.path.join(self.workdir, "node-%d.log" % self.starts)
         args = [bin_path("tansod"), "--data-dir", self.data_dir,
                 "--listen", "127.0.0.1:%d" % self.port, "--log-level", self.log_level]

@@ -76,6 +76,8 @@ void add_mrv_tx(CLI::App* mrv);
 void add_mrv_statements(CLI::App* mrv);
 // tanso mrv prove-reading (cmd_mrv_prove.cpp); joins an existing `mrv` group if one was added.
 void add_mrv_prove_command(CLI::App& app);
+// tanso private put|get|check (cmd_private.cpp).
+void add_private(CLI::App& app);
 // Terminal columns of UTF-8 text (Hangul and CJK count two), for aligned tables.
 size_t display_width(std::string_view s);
 // The `ets` command group, created by whichever of the two adds first.

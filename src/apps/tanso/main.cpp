@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_mrv_prove_command(app);
   add_market(app);
   add_cash(app);
+  add_private(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
