@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "ordering/batch_queue.h"
@@ -32,6 +33,7 @@ struct NetworkOrderer::Impl {
   size_t in_flight = 0;                        // txs cut but not yet handed to next()
   bool stopped = false;
   std::string failed;
+  std::optional<FollowCursor> resume_at;  // set by resume() after a catch_up marker
 
   explicit Impl(NetworkOrdererOptions opts) : o(std::move(opts)), queue(o.limits) {}
 
@@ -107,6 +109,10 @@ struct NetworkOrderer::Impl {
       auto it = own.find(sq);
       if (it == own.end()) return std::nullopt;
       std::vector<TxPtr> txs = std::move(it->second);
+      // Own batches of lower sequence numbers are in lower slots: if they are still here, this
+      // node caught up past them from other nodes' blocks (and will never read them).
+      for (auto stale = own.begin(); stale != it; stale = own.erase(stale))
+        in_flight -= std::min(in_flight, stale->second.size());
       own.erase(it);
       return txs;
     };
@@ -133,6 +139,19 @@ struct NetworkOrderer::Impl {
       } catch (const std::exception& e) {
         fail(std::string("ordering: ") + e.what());
         return;
+      }
+      if (r.compacted && o.catch_up) {
+        std::unique_lock lock(mu);
+        OrderedBatch marker;
+        marker.height = next;
+        marker.catch_up = true;
+        resume_at.reset();
+        ready.push_back(std::move(marker));
+        cv.notify_all();
+        cv.wait(lock, [&] { return resume_at || stopped || !failed.empty(); });
+        if (stopped || !failed.empty()) return;
+        at = *resume_at;
+        continue;
       }
       if (r.compacted) {
         Error e = err("ordering.compacted",
@@ -216,6 +235,12 @@ void NetworkOrderer::stop() {
   m.queue.stop();
   if (m.proposer.joinable()) m.proposer.join();
   if (m.follower.joinable()) m.follower.join();
+}
+
+void NetworkOrderer::resume(uint64_t next_slot, uint64_t last_time_ms) {
+  std::lock_guard lock(impl_->mu);
+  impl_->resume_at = FollowCursor{next_slot, last_time_ms};
+  impl_->cv.notify_all();
 }
 
 size_t NetworkOrderer::pending() const {

@@ -11,8 +11,11 @@
 // slots, non-decreasing time, every tx decoded and its signatures verified (the node's own
 // batches were verified at admission) — and hands it to next().
 // A batch that fails a check halts the node (failure() says why): the log holds what a genesis
-// node signed, or the log itself is corrupt. The rules themselves (signing for a head, checking
-// an entry) are in ordering/network_batch.h, shared with the simulation (src/netsim).
+// node signed, or the log itself is corrupt. A slot the log no longer holds (compacted) halts it
+// too (ordering.compacted), unless `catch_up` is set: next() then hands out a catch_up marker and
+// the follower waits for resume() (the node has caught up from other nodes' blocks). The rules
+// themselves (signing for a head, checking an entry) are in ordering/network_batch.h, shared with
+// the simulation (src/netsim).
 #pragma once
 
 #include <atomic>
@@ -42,6 +45,7 @@ struct NetworkOrdererOptions {
   ClockMs clock = system_clock_ms;
   uint32_t retry_ms = 200;  // wait between attempts while the log is unavailable
   uint32_t wait_ms = 1000;  // longest wait on the log between reads (and to notice stop())
+  bool catch_up = false;    // on a compacted slot: a catch_up marker instead of a halt
 };
 
 class NetworkOrderer final : public Orderer {
@@ -56,6 +60,8 @@ class NetworkOrderer final : public Orderer {
   void stop() override;
   size_t pending() const override;
   std::string failure() const override;
+  // After a catch_up marker: the follower goes on reading at next_slot (the node's head + 1).
+  void resume(uint64_t next_slot, uint64_t last_time_ms);
   uint64_t appended() const { return appended_; }  // batches this node appended
 
  private:

@@ -29,6 +29,9 @@ struct OrderedBatch {
   uint64_t height = 0;
   PublicKey proposer{};
   Signature signature{};
+  // Network: not a batch but word that the log no longer holds slot `height` (compacted): the
+  // node catches up from other nodes' blocks, then resumes the orderer (NetworkOrderer::resume).
+  bool catch_up = false;
 };
 
 // When a batch is cut: whichever limit is reached first. Named limits, defaults in core/limits.h.

@@ -45,6 +45,7 @@ struct Cluster {
   MemoryLog log;
   std::vector<std::unique_ptr<NetworkOrderer>> nodes;
   uint64_t clock = 1'000;
+  bool catch_up = false;  // for the orderers made from now on
 
   explicit Cluster(size_t n = 3, uint64_t next_slot = 1) {
     for (size_t i = 0; i < n; ++i) nodes.push_back(make(i, next_slot, 0));
@@ -72,6 +73,7 @@ struct Cluster {
     o.clock = [this] { return clock; };
     o.retry_ms = 5;
     o.wait_ms = 20;
+    o.catch_up = catch_up;
     auto n = std::make_unique<NetworkOrderer>(std::move(o));
     n->start();
     return n;
@@ -255,6 +257,44 @@ TEST(NetworkOrderer, CompactedBelowTheNodeHalts) {
   auto late = c.make(1, 1, 0);
   EXPECT_FALSE(late->next().has_value());
   EXPECT_NE(late->failure().find("ordering.compacted"), std::string::npos) << late->failure();
+}
+
+// With catch-up (the node has cluster_peers), a compacted slot is not a halt: next() hands out
+// a marker, and the follower waits until the node caught up and says where to go on reading.
+TEST(NetworkOrderer, CompactedBelowTheNodeWithCatchUpHandsAMarkerAndResumes) {
+  Cluster c(1);
+  for (uint64_t k = 1; k <= 10; ++k) {
+    ASSERT_TRUE(c.nodes[0]->submit({tx("a", k)}));
+    drain(*c.nodes[0], 1);
+  }
+  c.log.handle()->compact(c.log.head().slot);
+  c.catch_up = true;
+  auto late = c.make(1, 1, 0);
+  auto m = late->next();
+  ASSERT_TRUE(m.has_value()) << late->failure();
+  EXPECT_TRUE(m->catch_up);
+  EXPECT_EQ(m->height, 1u);
+  EXPECT_TRUE(m->txs.empty());
+  EXPECT_EQ(late->failure(), "");
+  // The node committed blocks 1..9 from its peers: the follower goes on at slot 10.
+  late->resume(10, c.clock);
+  auto b = late->next();
+  ASSERT_TRUE(b.has_value()) << late->failure();
+  EXPECT_FALSE(b->catch_up);
+  EXPECT_EQ(b->height, 10u);
+  ASSERT_EQ(b->txs.size(), 1u);
+  EXPECT_EQ(b->txs[0]->payload.nonce, 10u);
+  // A resume below what the log holds gives another marker, not a halt.
+  auto again = c.make(2, 3, 0);
+  auto m2 = again->next();
+  ASSERT_TRUE(m2.has_value());
+  EXPECT_TRUE(m2->catch_up);
+  EXPECT_EQ(m2->height, 3u);
+  again->resume(4, c.clock);
+  auto m3 = again->next();
+  ASSERT_TRUE(m3.has_value());
+  EXPECT_TRUE(m3->catch_up);
+  EXPECT_EQ(m3->height, 4u);
 }
 
 // The rules both the threaded orderer and the simulation use (ordering/network_batch.h).
