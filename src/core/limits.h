@@ -48,6 +48,10 @@ inline constexpr size_t auction_bids_max = 1'000;
 // Keys per account, blocks per range query, history rows per page, SSE subscribers.
 inline constexpr size_t account_keys_max = 16;
 inline constexpr size_t range_blocks_max = 1'000;
+// Whole blocks per GET /v1/blocks/{height}/raw (catch-up between nodes), and the envelope bytes
+// after which an answer stops adding blocks (it always holds at least one).
+inline constexpr size_t raw_blocks_max = 100;
+inline constexpr size_t raw_blocks_bytes_max = 8 * 1024 * 1024;
 inline constexpr size_t history_rows_max = 1'000;
 inline constexpr size_t sse_subscribers_max = 256;
 // Read-request authentication: how far the signed time may be from the node's clock.

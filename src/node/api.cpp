@@ -18,6 +18,8 @@
 #include "node/api_market_alerts.h"
 #include "node/api_mrv.h"
 #include "node/api_util.h"
+#include "node/node_auth.h"
+#include "node/peer_blocks.h"
 #include "node/read_auth.h"
 #include "node/sse_slot.h"
 #include "node/web_assets.h"
@@ -188,6 +190,51 @@ Response block_attestations(Node& node, const Request& req) {
                         {"attestations", list}});
 }
 
+// Whole blocks as nodes fetch them from each other (catch-up, docs/CLUSTER.md): header, tx
+// envelopes exactly as signed, the attestations this node holds. Envelopes are private data:
+// only a node of the network (a request signed with its node key) or a regulator's signed read.
+Response raw_blocks(Node& node, const Request& req, const std::optional<Reader>& reader) {
+  auto h = parse_u64(req.params.at("height"));
+  if (!h) return error(err("request.bad_parameter", "height must be an unsigned integer"));
+  uint64_t count = 1;
+  if (auto it = req.query.find("count"); it != req.query.end()) {
+    auto c = parse_u64(it->second);
+    if (!c) return error(err("request.bad_parameter", "count must be an unsigned integer"));
+    if (*c == 0 || *c > limits::raw_blocks_max)
+      return error(
+          err("request.bad_range", "count must be 1.." + std::to_string(limits::raw_blocks_max)));
+    count = *c;
+  }
+  auto [net, head] = node.with_state([](const State& st, const BlockHeader& b, const Params&) {
+    return std::pair{load_network(st), b.height};
+  });
+  bool allowed = reader && reader->role == "regulator";
+  if (net) {
+    auto who = authenticate_node(req, *net, node.chain_id(), now_s());
+    if (!who) return error(who.error());
+    allowed = allowed || who->has_value();
+  }
+  if (!allowed)
+    return error(err("auth.forbidden",
+                     "raw blocks carry every tx envelope: only a node of the network (a request "
+                     "signed with its node key) or a regulator's signed read may read them",
+                     403));
+  if (*h > head)
+    return error(err(
+        "block.not_found",
+        "no block at height " + std::to_string(*h) + " (the head is " + std::to_string(head) + ")",
+        404));
+  Json blocks = Json::array();
+  size_t bytes = 0;
+  for (uint64_t k = *h; k <= head && k - *h < count && bytes < limits::raw_blocks_bytes_max; ++k) {
+    auto blk = node.store().block(k);
+    if (!blk) break;
+    for (const auto& t : blk->txs) bytes += t.size();
+    blocks.push_back(raw_block_json(*blk, node.attestations(k)));
+  }
+  return json_response({{"head", head}, {"blocks", blocks}});
+}
+
 Response block_range(Node& node, const Request& req) {
   uint64_t head =
       node.with_state([](const State&, const BlockHeader& h, const Params&) { return h.height; });
@@ -340,6 +387,12 @@ Response status(Node& node) {
       r["network"] = {{"node_id", node.node_id()},
                       {"nodes", net ? net->nodes.size() : 0},
                       {"attest_quorum", net ? net->attest_quorum : 0}};
+      if (auto c = node.catch_up_status())
+        r["network"]["catch_up"] = {{"active", c->active},
+                                    {"height", c->height},
+                                    {"target", c->target},
+                                    {"peer", c->peer},
+                                    {"refused", c->refused}};
     }
     return json_response(r);
   });
@@ -434,6 +487,10 @@ void register_api(http::Server& s, Node& node, const ApiOptions& opts) {
   s.route(
       "GET", "/v1/blocks/{height}",
       counted([&](const Request& r, const std::optional<Reader>&) { return block_at(node, r); }));
+  s.route("GET", "/v1/blocks/{height}/raw",
+          counted([&](const Request& r, const std::optional<Reader>& rd) {
+            return raw_blocks(node, r, rd);
+          }));
   s.route("GET", "/v1/blocks/{height}/attestations",
           counted([&](const Request& r, const std::optional<Reader>&) {
             return block_attestations(node, r);

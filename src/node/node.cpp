@@ -140,9 +140,12 @@ Status Node::open_network(const Network& net) {
   o.genesis_time_ms = store_->block(0)->header.time_ms;
   o.make_log = make_log;
   o.admit = [this](const std::vector<std::string>& envs) { return admit_peer_batch(envs); };
+  if (auto s = make_catch_up(net); !s) return s.error();
+  o.catch_up = catch_up_ != nullptr;
   try {
     auto orderer = std::make_unique<NetworkOrderer>(std::move(o));
     orderer->start();
+    net_orderer_ = orderer.get();
     orderer_ = std::move(orderer);
     AttestationOptions ao;
     ao.chain_id = params_.chain_id;
@@ -243,6 +246,14 @@ std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint
   if (!healthy_) {
     for (size_t i = 0; i < txs.size(); ++i)
       refuse(i, err("node.unavailable", "the node halted: " + halt_reason(), 503));
+    return std::move(w->outcomes);
+  }
+  if (catching_up_) {  // its state is behind the network's: admission would judge wrongly
+    for (size_t i = 0; i < txs.size(); ++i)
+      refuse(i, err("node.catching_up",
+                    "the node is catching up from other nodes' blocks; retry later or on another "
+                    "node",
+                    503));
     return std::move(w->outcomes);
   }
   // 1. Stateless: decoding, chain id, type and body shape.
@@ -378,19 +389,21 @@ std::vector<TxOutcome> Node::submit(std::vector<Result<Tx>> txs, bool wait, uint
 
 void Node::pipeline() {
   while (auto batch = orderer_->next()) {
-    if (!healthy_ || !commit_batch(*batch)) return;
+    if (!healthy_) return;
+    if (batch->catch_up ? !catch_up_from_peers(batch->height) : !commit_batch(*batch)) return;
   }
   if (!stopping_ && !orderer_->failure().empty()) halt(orderer_->failure());
 }
 
-bool Node::commit_batch(OrderedBatch& batch) {
+bool Node::commit_batch(OrderedBatch& batch, BlockOutput* done) {
   auto t0 = std::chrono::steady_clock::now();
   std::vector<const Tx*> ptrs;
   ptrs.reserve(batch.txs.size());
   for (const auto& t : batch.txs) ptrs.push_back(t.get());
   uint64_t height = head_.height + 1;
-  BlockOutput out =
-      execute_block(state_, head_.state_root, height, batch.time_ms, ptrs, /*verify_sigs=*/false);
+  BlockOutput out = done ? std::move(*done)
+                         : execute_block(state_, head_.state_root, height, batch.time_ms, ptrs,
+                                         /*verify_sigs=*/false);
   Block blk;
   BlockHeader& h = blk.header;
   h.height = height;

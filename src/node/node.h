@@ -17,6 +17,7 @@
 
 #include "core/executor.h"
 #include "node/attestations.h"
+#include "node/catch_up.h"
 #include "node/config.h"
 #include "node/events.h"
 #include "node/metrics.h"
@@ -25,6 +26,8 @@
 #include "storage/chain_store.h"
 
 namespace tanso {
+
+class NetworkOrderer;
 
 struct HashHasher {
   size_t operator()(const Hash& h) const {
@@ -81,6 +84,8 @@ class Node {
   Metrics& metrics() { return metrics_; }
   const PublicKey& node_key() const { return node_key_.pub; }
   const std::string& chain_id() const { return params_.chain_id; }
+  // Network chains: catching up from other nodes' blocks (node/catch_up.h), if it is.
+  std::optional<CatchUpStatus> catch_up_status() const;
 
  private:
   Node(const Config& cfg, std::unique_ptr<ChainStore> store, KeyPair key);
@@ -88,7 +93,10 @@ class Node {
   // Stops taking txs and committing blocks (the API then answers node.unavailable / halted).
   void halt(const std::string& reason);
   Status open_network(const Network& net);
-  bool commit_batch(OrderedBatch& batch);
+  // `done`: the batch's execution, when the caller already did it (a verified peer block).
+  bool commit_batch(OrderedBatch& batch, BlockOutput* done = nullptr);
+  bool catch_up_from_peers(uint64_t from);  // node/node_catch_up.cpp
+  Status make_catch_up(const Network& net);
   Status admit_stateful(const Tx& tx, uint64_t next_height);
   Result<std::vector<TxPtr>> admit_peer_batch(const std::vector<std::string>& envelopes);
   void finish_waiters(const std::vector<TxPtr>& txs, const std::vector<Receipt>& rs,
@@ -120,6 +128,9 @@ class Node {
   std::string halt_reason_;
   std::string node_id_;
   std::unique_ptr<AttestationBook> attest_;
+  NetworkOrderer* net_orderer_ = nullptr;  // orderer_, on a network chain
+  std::unique_ptr<CatchUp> catch_up_;      // with cluster_peers
+  std::atomic<bool> catching_up_{false};
   std::thread thread_;
   std::atomic<bool> stopping_{false};
 };
