@@ -79,13 +79,20 @@ if [ ! -f "$DIR/genesis.json" ]; then
   "$BIN/tanso" genesis network "$DIR/genesis.json" "${args[@]}" -o "$DIR/genesis.json" >/dev/null
 fi
 
-# The nodes.
+# The nodes; each knows the others' API (catch-up from their blocks, docs/CLUSTER.md).
+PEERS=""
+port=$BASE_PORT
+for spec in "${NODES[@]}"; do
+  PEERS="$PEERS${PEERS:+,}${spec%%=*}=http://127.0.0.1:$port"
+  port=$((port + 1))
+done
 port=$BASE_PORT
 URLS=""
 for spec in "${NODES[@]}"; do
   id=${spec%%=*}
   "$BIN/tansod" --data-dir "$DIR/$id" --genesis "$DIR/genesis.json" --listen "127.0.0.1:$port" \
-    --cluster-etcd "$ENDPOINTS" --node-id "$id" >"$DIR/logs/$id.log" 2>&1 &
+    --cluster-etcd "$ENDPOINTS" --node-id "$id" --cluster-peers "$PEERS" \
+    >"$DIR/logs/$id.log" 2>&1 &
   echo $! >>"$DIR/pids"
   URLS="$URLS  $id: http://127.0.0.1:$port/v1/status  (log: $DIR/logs/$id.log)
 "
