@@ -1,8 +1,9 @@
 """Catch-up from other nodes' blocks after etcd compaction (docs/CLUSTER.md "Catch-up"), over a
 real 3-member etcd cluster: a genesis naming four nodes; three start. bank-1 is stopped; the
 others commit enough blocks (one tx per block) that, with cluster_keep_slots at its minimum of
-100, the log is compacted past bank-1's next slot. bank-1 restarts and catches up from the other
-nodes' blocks (GET /v1/blocks/{height}/raw, each block verified), then follows the log; the
+100, the log is compacted past bank-1's next slot. bank-1 restarts while its peers are down: it
+waits for them (healthy, catch_up active in /v1/status, submissions refused node.catching_up);
+they come back and it catches up from their blocks (GET /v1/blocks/{height}/raw, each block verified), then follows the log; the
 fourth node (named in genesis, never started) starts with an empty data directory and catches
 up from block 1. Then: the same block hash and state root at every height on every node, every
 acknowledged tx in its block everywhere, the caught-up nodes commit new blocks from the log and
@@ -82,9 +83,29 @@ class ClusterCatchUpTest(E2ETest):
         print("bank-1 stopped at %d; the others at %d; the log compacted past %d (%.1f s)" %
               (h3, head, h3 + 1, time.time() - t0), file=sys.stderr)
 
-        # 1. bank-1 restarts: it catches up from regulator-1 / exchange-1, then follows the log.
-        t1 = time.time()
+        # 1. bank-1 restarts while no peer runs: it waits (no halt), says so in /v1/status and
+        # refuses submissions; then regulator-1 and exchange-1 come back and it catches up from
+        # them and follows the log.
+        tx = e2e.presign_transfers(n1, net.demo, ["krx"], 1)["krx"][0][0]
+        n1.stop()
+        n2.stop()
         n3.start()
+        deadline = time.time() + 20
+        while True:
+            st = n3.get("/v1/status").json
+            if st["network"]["catch_up"]["active"]:
+                break
+            self.assertLess(time.time(), deadline, st)
+            time.sleep(0.1)
+        self.assertTrue(st["healthy"], st)
+        self.assertEqual(st["height"], h3, st)
+        self.assertEqual(n3.get("/healthz").status, 200)
+        self.assertCode(self.submit(n3, tx), 503, "node.catching_up")
+        time.sleep(1)  # a few rounds of backoff
+        self.assertTrue(n3.get("/v1/status").json["network"]["catch_up"]["active"])
+        t1 = time.time()
+        n1.start()
+        n2.start()
         net.wait_same_height(head, nodes=[n1, n2, n3])
         print("bank-1 caught up %d blocks from its peers in %.1f s" %
               (head - h3, time.time() - t1), file=sys.stderr)
