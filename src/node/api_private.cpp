@@ -7,6 +7,7 @@
 
 #include "core/limits.h"
 #include "node/api_util.h"
+#include "node/node_auth.h"
 #include "node/read_auth.h"
 
 namespace tanso {
@@ -151,29 +152,24 @@ Response check(PrivateStore& pd, const Request& req) {
 }
 
 // POST /v1/private/{id}/deliver?salt=: a copy from another node of the network, signed with its
-// node key (X-Tanso-Node, X-Tanso-Time, X-Tanso-Signature over node_message).
+// node key (a node's signed request, node/node_auth.h).
 Response deliver(PrivateStore& pd, const Request& req) {
   auto id = id_of(req);
   if (!id) return fail(id.error());
   if (auto s = size_ok(req); !s) return fail(s.error());
-  std::string node = req.header("x-tanso-node"), time_s = req.header("x-tanso-time"),
-              sig = req.header("x-tanso-signature");
-  if (node.empty() || time_s.empty() || sig.empty())
+  if (req.header("x-tanso-node").empty())
     return fail(err("auth.malformed",
-                    "a delivery needs X-Tanso-Node, X-Tanso-Time and X-Tanso-Signature", 401));
+                    "a delivery needs X-Tanso-Node, X-Tanso-Node-Time and X-Tanso-Node-Signature",
+                    401));
+  const Network* net = pd.network();
+  if (!net) return fail(err("auth.unknown_key", "this chain has no network of nodes", 401));
+  auto who = authenticate_node(req, *net, pd.node().chain_id(), now_s());
+  if (!who) return fail(who.error());
+  if (!*who) return fail(err("auth.malformed", "a delivery needs X-Tanso-Node", 401));
+  const std::string& node = **who;
   auto peer = pd.peer(node);
   if (!peer) return fail(err("auth.unknown_key", "no node '" + node + "' in genesis", 401));
-  int64_t t = 0;
-  auto [p, ec] = std::from_chars(time_s.data(), time_s.data() + time_s.size(), t);
-  auto sb = from_hex(sig);
-  if (ec != std::errc() || p != time_s.data() + time_s.size() || !sb || sb->size() != 64)
-    return fail(err("auth.malformed", "X-Tanso-Time or X-Tanso-Signature is malformed", 401));
-  if (t < now_s() - limits::read_auth_skew_s_max || t > now_s() + limits::read_auth_skew_s_max)
-    return fail(err("auth.stale", "X-Tanso-Time is more than 300 s from the node's clock", 401));
-  Signature s;
-  std::copy(sb->begin(), sb->end(), s.begin());
-  if (!verify(peer->key, node_message(pd.node().chain_id(), req.method, req.target, time_s), s))
-    return fail(err("auth.bad_signature", "the delivery signature does not verify", 401));
+  const std::string sig = req.header("x-tanso-node-signature");
   if (!pd.first_use(sig, now_s()))
     return fail(err("auth.replayed", "this signed request was already used; sign a new one", 401));
   auto salt = salt_of(req);

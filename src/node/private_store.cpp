@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "core/network.h"
 #include "http/client.h"
+#include "node/node_auth.h"
 
 namespace tanso {
 namespace {
@@ -25,17 +26,6 @@ std::string out_key(const std::string& id_hex, const std::string& node) {
 constexpr int64_t kBackoffMaxMs = 2000;
 
 }  // namespace
-
-Bytes node_message(std::string_view chain, std::string_view method, std::string_view target,
-                   std::string_view time_s) {
-  Bytes m;
-  for (auto part : {kDeliverDomain, chain, method, target}) {
-    put_bytes(m, as_bytes(part));
-    m.push_back(0);
-  }
-  put_bytes(m, as_bytes(time_s));
-  return m;
-}
 
 PrivateStore::PrivateStore(Node& node, ChainStore& store, KeyPair node_key,
                            std::map<std::string, std::string> peers)
@@ -167,12 +157,9 @@ int PrivateStore::deliver(const Pending& p) {
   if (!copy->first.empty())
     target += "?salt=" + to_hex(ByteView(reinterpret_cast<const uint8_t*>(copy->first.data()),
                                          copy->first.size()));
-  std::string t = std::to_string(now_ms() / 1000);
-  Signature s = sign(key_.secret, node_message(node_.chain_id(), "POST", target, t));
-  http::Headers hs = {{"X-Tanso-Node", node_.node_id()},
-                      {"X-Tanso-Time", t},
-                      {"X-Tanso-Signature", to_hex(ByteView(s.data(), s.size()))},
-                      {"Content-Type", "application/octet-stream"}};
+  http::Headers hs =
+      node_read_headers(node_.chain_id(), node_.node_id(), key_, "POST", target, now_ms() / 1000);
+  hs.push_back({"Content-Type", "application/octet-stream"});
   try {
     http::ClientOptions o;
     o.timeout_ms = 2000;

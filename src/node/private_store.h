@@ -9,10 +9,10 @@
 // even if the node stops right after (at its next start, the pending ones are retried).
 //
 // Delivery runs on a thread of its own: POST <peer>/v1/private/<id>/deliver, signed by this
-// node's key (node_message below); a peer that is down or has not yet committed the commitment
-// is retried with a backoff of 0.25 s doubling to 2 s, forever; a peer that refuses (its org is
-// not authorized, or it says the copy does not match) is given up and logged. Nothing here runs
-// on the block pipeline.
+// node's key (a node's signed request, node/node_auth.h); a peer that is down or has not yet
+// committed the commitment is retried with a backoff of 0.25 s doubling to 2 s, forever; a peer
+// that refuses (its org is not authorized, or it says the copy does not match) is given up and
+// logged. Nothing here runs on the block pipeline.
 //
 // Thread-safety: every public method may be called from any thread.
 #pragma once
@@ -30,13 +30,6 @@
 #include "node/node.h"
 
 namespace tanso {
-
-inline constexpr std::string_view kDeliverDomain = "tanso/private/deliver/v1";
-
-// What a node signs to deliver a copy: kDeliverDomain 0x00 chain 0x00 method 0x00 target 0x00
-// time (the layout of read_message, node/read_auth.h, with its own domain).
-Bytes node_message(std::string_view chain, std::string_view method, std::string_view target,
-                   std::string_view time_s);
 
 class PrivateStore {
  public:
@@ -70,6 +63,7 @@ class PrivateStore {
   // The key a peer node signs deliveries with, and its org (nullopt: not a genesis node).
   std::optional<NetworkNode> peer(std::string_view node_id) const;
   Node& node() { return node_; }
+  const Network* network() const { return net_ ? &*net_ : nullptr; }
 
  private:
   struct Pending {

@@ -200,8 +200,8 @@ class PrivateDataTest(E2ETest):
         self.assertCode(self.node.post("/v1/private/%s/deliver" % id_, DOC), 401,
                         "auth.malformed")
         self.assertCode(self.node.post("/v1/private/%s/deliver" % id_, DOC, headers={
-            "X-Tanso-Node": "n1", "X-Tanso-Time": str(int(time.time())),
-            "X-Tanso-Signature": "00" * 64}), 401, "auth.unknown_key")
+            "X-Tanso-Node": "n1", "X-Tanso-Node-Time": str(int(time.time())),
+            "X-Tanso-Node-Signature": "00" * 64}), 401, "auth.unknown_key")
         # The chain re-executes to the same state (private.commit is deterministic).
         self.node.stop()
         r = e2e.tanso("verify", "--data-dir", self.node.data_dir)

@@ -45,10 +45,11 @@ class PrivateClusterTest(E2ETest):
         with open(os.path.join(self.tmp, node_id, "node_key.json")) as f:
             seed = json.load(f)["seed"]
         t = int(time.time()) if t is None else t
-        msg = b"\0".join(x.encode() for x in ("tanso/private/deliver/v1", self.net.demo.chain,
+        msg = b"\0".join(x.encode() for x in ("tanso/node-read/v1", self.net.demo.chain,
                                               method, target, str(t)))
         sig = e2e.node_tool({"raw": [{"msg_hex": msg.hex(), "seed": seed}]})["sigs"][0]
-        return {"X-Tanso-Node": node_id, "X-Tanso-Time": str(t), "X-Tanso-Signature": sig}
+        return {"X-Tanso-Node": node_id, "X-Tanso-Node-Time": str(t),
+                "X-Tanso-Node-Signature": sig}
 
     def test_bytes_reach_only_authorized_nodes(self):
         self.net = cluster_e2e.Network(self.tmp, peers=True)
