@@ -4,18 +4,13 @@
 #include <charconv>
 
 #include "core/limits.h"
+#include "node/read_auth.h"
 
 namespace tanso {
 
 Bytes node_read_message(std::string_view chain, std::string_view method, std::string_view target,
                         std::string_view time_s) {
-  Bytes m;
-  for (auto part : {kNodeReadDomain, chain, method, target}) {
-    put_bytes(m, as_bytes(part));
-    m.push_back(0);
-  }
-  put_bytes(m, as_bytes(time_s));
-  return m;
+  return signed_request_message(kNodeReadDomain, chain, method, target, time_s);
 }
 
 http::Headers node_read_headers(std::string_view chain, const std::string& node_id,

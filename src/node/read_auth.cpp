@@ -8,15 +8,21 @@
 
 namespace tanso {
 
-Bytes read_message(std::string_view chain, std::string_view method, std::string_view target,
-                   std::string_view time_s) {
+Bytes signed_request_message(std::string_view domain, std::string_view chain,
+                             std::string_view method, std::string_view target,
+                             std::string_view time_s) {
   Bytes m;
-  for (auto part : {kReadDomain, chain, method, target}) {
+  for (auto part : {domain, chain, method, target}) {
     put_bytes(m, as_bytes(part));
     m.push_back(0);
   }
   put_bytes(m, as_bytes(time_s));
   return m;
+}
+
+Bytes read_message(std::string_view chain, std::string_view method, std::string_view target,
+                   std::string_view time_s) {
+  return signed_request_message(kReadDomain, chain, method, target, time_s);
 }
 
 Result<std::optional<Reader>> authenticate_read(const http::Request& req, const StateReader& st,

@@ -20,6 +20,11 @@ struct Reader {
 
 inline constexpr std::string_view kReadDomain = "tanso/read/v1";
 
+// The bytes a signed request covers: domain 0x00 chain 0x00 METHOD 0x00 target 0x00 time (signed
+// reads use kReadDomain; a node's requests, node/node_auth.h, their own domain).
+Bytes signed_request_message(std::string_view domain, std::string_view chain,
+                             std::string_view method, std::string_view target,
+                             std::string_view time_s);
 // The bytes a reader signs.
 Bytes read_message(std::string_view chain, std::string_view method, std::string_view target,
                    std::string_view time_s);
