@@ -18,6 +18,12 @@ AttestationBook::AttestationBook(AttestationOptions o, ChainStore& store,
 AttestationBook::~AttestationBook() { stop(); }
 
 void AttestationBook::start() {
+  {
+    // A restarted node reads its peers' attestations of the blocks it already has at once, not
+    // only after its next commit.
+    std::lock_guard lock(mu_);
+    own_height_ = std::max(own_height_, store_.last_height().value_or(0));
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -134,8 +140,17 @@ void AttestationBook::read_peers() {
       check(*a);
       seen_[a->node] = a->height;
     }
-    if (rows.size() < 1000) return;
+    if (rows.size() < 1000) break;
     key = rows.back().first + '\0';
+  }
+  // Read progress: every other node's attestations up to this height have been read (each node
+  // publishes its own in height order). Compaction keeps the ones above every node's progress.
+  uint64_t read_to = own;
+  for (const auto& n : o_.network.nodes)
+    if (n.node != o_.node_id) read_to = std::min(read_to, seen_[n.node]);
+  if (read_to > read_reported_) {
+    log_->put_sides({{"r/" + o_.node_id, slot_text(read_to)}});
+    read_reported_ = read_to;
   }
 }
 
@@ -174,21 +189,35 @@ void AttestationBook::check(const Attestation& a) {
 // Deletes log slots and attestations every node has passed, and at most keep_slots behind the
 // head even if a node lags further (it then catches up from a backup or another node).
 void AttestationBook::compact() {
-  auto progress = log_->list_side("n/", "n0", 1000);
   LogHead head = log_->head();
-  uint64_t floor = head.slot;
-  std::set<std::string> reported;
-  for (const auto& [k, v] : progress) {
-    reported.insert(k.substr(2));
-    floor = std::min<uint64_t>(floor, std::stoull(v));
+  const uint64_t window = head.slot > o_.keep_slots ? head.slot - o_.keep_slots : 0;
+  // The lowest of one kind of progress record ("n/": published, "r/": read) over every node,
+  // 0 while a node has none yet; never more than keep_slots behind the head.
+  auto lowest = [&](const std::string& prefix) {
+    auto rows = log_->list_side(prefix, prefix.substr(0, prefix.size() - 1) + "0", 1000);
+    uint64_t low = head.slot;
+    std::set<std::string> reported;
+    for (const auto& [k, v] : rows) {
+      reported.insert(k.substr(prefix.size()));
+      low = std::min<uint64_t>(low, std::stoull(v));
+    }
+    if (reported.size() < o_.network.nodes.size()) low = 0;  // a node has not started yet
+    return std::max(low, window);
+  };
+  // Log slots: every node has committed them (its attestations are published up to there).
+  const uint64_t floor = lowest("n/");
+  if (floor > last_compacted_ + 100) {
+    log_->compact(floor);
+    last_compacted_ = floor;
+    spdlog::info("attestations: compacted the log below slot {}", floor);
   }
-  if (reported.size() < o_.network.nodes.size()) floor = 0;  // a node has not started yet
-  if (head.slot > o_.keep_slots) floor = std::max(floor, head.slot - o_.keep_slots);
-  if (floor <= last_compacted_ + 100) return;
-  log_->compact(floor);
-  log_->delete_side("a/", "a/" + slot_text(floor));
-  last_compacted_ = floor;
-  spdlog::info("attestations: compacted the log below slot {}", floor);
+  // Attestations: every node has read them, so one published late (by a node that caught up)
+  // is not deleted before the others see it, unless it is more than keep_slots behind.
+  const uint64_t att_floor = std::min(floor, lowest("r/"));
+  if (att_floor > last_att_compacted_ + 100) {
+    log_->delete_side("a/", "a/" + slot_text(att_floor));
+    last_att_compacted_ = att_floor;
+  }
 }
 
 }  // namespace tanso

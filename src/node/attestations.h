@@ -62,6 +62,8 @@ class AttestationBook {
   std::map<std::string, uint64_t> seen_;  // per other node: highest height read (worker)
   uint64_t own_height_ = 0;
   uint64_t last_compacted_ = 0;
+  uint64_t last_att_compacted_ = 0;
+  uint64_t read_reported_ = 0;  // the last "r/<node>" this book published
   unsigned polls_ = 0;
   std::atomic<uint64_t> mismatches_{0};
 };

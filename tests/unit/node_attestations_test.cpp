@@ -205,5 +205,37 @@ TEST(Attestations, CompactionWaitsForTheSlowestNodeThenKeepsAWindow) {
   }
 }
 
+// A node that catches up publishes its attestations of old heights late: they stay in the log
+// until every node has read that far ("r/<node>"), not only until every node has published.
+TEST(Attestations, LateAttestationsStayUntilEveryNodeHasReadThem) {
+  Net net(2, {0, 0}, 400);
+  MemoryLog& log = net.log;
+  auto h = log.handle();
+  h->open("x", 0);
+  for (uint64_t s = 1; s <= 400; ++s) h->append({s - 1, 0}, 0, "x", s, "batch");
+  // n1 (not running) published all 400 and read n2's only up to height 10.
+  for (uint64_t x = 1; x <= 400; ++x) {
+    Attestation a =
+        attest(kChain, "n1", net.peers[0]->store->block(x)->header, test_key(0, kFamily));
+    h->put_side("a/" + slot_text(x) + "/n1", a.to_json().dump());
+  }
+  h->put_side("n/n1", slot_text(400));
+  h->put_side("r/n1", slot_text(10));
+  // n2 comes back and attests all 400 late; it reads n1's and compacts the log behind both.
+  net.peers[1]->book->start();
+  for (uint64_t x = 1; x <= 400; ++x)
+    net.peers[1]->book->committed(net.peers[1]->store->block(x)->header);
+  auto held = [&](const std::string& key) {
+    return !log.handle()->list_side(key, key + "0", 1).empty();
+  };
+  ASSERT_TRUE(eventually([&] { return log.slots_held() < 400u; })) << "slots compacted";
+  ASSERT_TRUE(eventually([&] { return held("r/n2"); })) << "n2 reports what it has read";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // more polls and compactions
+  EXPECT_TRUE(held("a/" + slot_text(200) + "/n2")) << "n1 has not read it yet";
+  h->put_side("r/n1", slot_text(400));
+  EXPECT_TRUE(eventually([&] { return !held("a/" + slot_text(200) + "/n2"); }))
+      << "every node has read it: deleted";
+}
+
 }  // namespace
 }  // namespace tanso
