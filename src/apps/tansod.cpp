@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "node/api.h"
 #include "node/api_private.h"
+#include "node/channels.h"
 #include "node/config.h"
 #include "node/keyfile.h"
 #include "node/node.h"
@@ -81,19 +82,45 @@ int main(int argc, char** argv) {
     std::cerr << "tansod: " << peers.error().message << "\n";
     return 1;
   }
+  auto specs = channel_specs(cfg);
+  if (!specs) {
+    std::cerr << "tansod: " << specs.error().message << "\n";
+    return 1;
+  }
+  std::vector<Channel> channels;
+  for (const auto& spec : *specs) {
+    auto ch = open_channel(cfg, spec, key->key);
+    if (!ch) {
+      std::cerr << "tansod: " << ch.error().code << ": " << ch.error().message << "\n";
+      return 1;
+    }
+    channels.push_back(std::move(*ch));
+  }
   (*node)->start();
   PrivateStore private_data(**node, *chain_store, key->key, *peers);
   private_data.start();
+  for (auto& ch : channels) {
+    ch.node->start();
+    ch.private_data->start();
+  }
+  auto stop_channels = [&] {
+    for (auto& ch : channels) {
+      ch.node->stop();
+      ch.private_data->stop();
+    }
+  };
   http::Options hopts;
   hopts.address = host;
   hopts.port = port;
   http::Server server(hopts);
   register_api(server, **node, ApiOptions{cfg.web_dir});
   register_private_api(server, private_data);
+  register_channels(server, **node, channels);
   try {
     server.start();
   } catch (const std::exception& e) {
     std::cerr << "tansod: cannot listen on " << cfg.listen << ": " << e.what() << "\n";
+    stop_channels();
     private_data.stop();
     (*node)->stop();
     return 1;
@@ -104,12 +131,17 @@ int main(int argc, char** argv) {
       });
   spdlog::info("chain {} at height {}; listening on http://{}:{}", chain, height, host,
                server.port());
+  for (auto& ch : channels)
+    spdlog::info("channel {}: chain {} at height {}, under {}/", ch.name, ch.node->chain_id(),
+                 ch.node->metrics().height.load(), channel_prefix(ch.name));
   std::cout << "tansod: listening on http://" << host << ":" << server.port() << std::endl;
 
   int sig = apps::wait_for_stop(sigs);
   spdlog::info("signal {}: stopping", sig);
   (*node)->stop();
+  for (auto& ch : channels) ch.node->stop();
   server.stop();
   private_data.stop();
+  for (auto& ch : channels) ch.private_data->stop();
   return 0;
 }

@@ -546,21 +546,26 @@ ParsedRequest parse_request(std::string_view bytes, const Options& opts,
 
 namespace {
 
+using Gate = std::function<std::optional<Response>(const Request&)>;
+
 struct Route {
   std::string method;
   Pattern pattern;
   Handler handler;
+  std::shared_ptr<const Gate> gate;  // from the scope it was registered in, if any
 };
 
 struct StreamRoute {
   Pattern pattern;
   StreamHandler handler;
+  std::shared_ptr<const Gate> gate;
 };
 
 struct Resolved {
   enum class Kind { handler, stream, not_found, method_not_allowed } kind = Kind::not_found;
   const Handler* handler = nullptr;
   const StreamHandler* stream = nullptr;
+  const Gate* gate = nullptr;  // the matched route's scope gate
   std::map<std::string, std::string> params;
   std::string allow;  // for method_not_allowed
   std::string path;   // decoded, for messages
@@ -588,6 +593,8 @@ struct Server::Impl {
   Options opts;
   std::vector<Route> routes;
   std::vector<StreamRoute> streams;
+  std::optional<Server::Scope> scope;
+  std::shared_ptr<const Gate> scope_gate;
 
   asio::io_context io;  // only to construct sockets: all I/O is synchronous
   std::optional<tcp::acceptor> acceptor;
@@ -628,6 +635,7 @@ struct Server::Impl {
       if (route.method == req.method && consider(route.pattern)) {
         r.kind = Resolved::Kind::handler;
         r.handler = &route.handler;
+        r.gate = route.gate.get();
       }
     }
     for (const StreamRoute& route : streams) {
@@ -637,6 +645,7 @@ struct Server::Impl {
         r.kind = Resolved::Kind::stream;
         r.handler = nullptr;
         r.stream = &route.handler;
+        r.gate = route.gate.get();
       }
     }
     if (best == nullptr && req.method == "HEAD") {  // HEAD falls back to GET handlers
@@ -644,6 +653,7 @@ struct Server::Impl {
         if (route.method == "GET" && matches(route.pattern, *segments) && consider(route.pattern)) {
           r.kind = Resolved::Kind::handler;
           r.handler = &route.handler;
+          r.gate = route.gate.get();
         }
       }
     }
@@ -662,7 +672,23 @@ struct Server::Impl {
     return r;
   }
 
+  // The matched route's scope gate: the response to send instead of running the route, if any.
+  static std::optional<Response> gated(const Request& req, const Resolved& r) {
+    if (r.gate == nullptr || !*r.gate) return std::nullopt;
+    try {
+      std::optional<Response> res = (*r.gate)(req);
+      if (res) sanitize(*res);
+      return res;
+    } catch (const std::exception& e) {
+      return error_response(500, "http.internal", e.what());
+    }
+  }
+
   Response respond(Request& req, Resolved& r) const {
+    if (r.kind == Resolved::Kind::handler || r.kind == Resolved::Kind::stream) {
+      req.params = r.params;
+      if (auto g = gated(req, r)) return std::move(*g);
+    }
     switch (r.kind) {
       case Resolved::Kind::handler:
         req.params = std::move(r.params);
@@ -897,6 +923,10 @@ struct Server::Impl {
       Resolved r = resolve(req);
       if (r.kind == Resolved::Kind::stream) {
         req.params = std::move(r.params);
+        if (auto g = gated(req, r)) {
+          write_response(s, std::move(*g), version, false, false, ec);
+          return false;
+        }
         run_stream(s, *r.stream, req, version);
         return false;
       }
@@ -961,13 +991,33 @@ void Server::route(const std::string& method, const std::string& pattern, Handle
   if (impl_->started.load()) throw std::logic_error("http::Server::route() after start()");
   if (!is_token(method)) throw std::invalid_argument("bad HTTP method '" + method + "'");
   if (!h) throw std::invalid_argument("empty handler for " + method + " " + pattern);
-  impl_->routes.push_back(Route{method, parse_pattern(pattern), std::move(h)});
+  std::string p = pattern;
+  if (impl_->scope) {
+    auto mapped = impl_->scope->pattern ? impl_->scope->pattern(pattern) : pattern;
+    if (!mapped) return;
+    p = *mapped;
+  }
+  impl_->routes.push_back(Route{method, parse_pattern(p), std::move(h), impl_->scope_gate});
 }
 
 void Server::stream(const std::string& pattern, StreamHandler h) {
   if (impl_->started.load()) throw std::logic_error("http::Server::stream() after start()");
   if (!h) throw std::invalid_argument("empty stream handler for " + pattern);
-  impl_->streams.push_back(StreamRoute{parse_pattern(pattern), std::move(h)});
+  std::string p = pattern;
+  if (impl_->scope) {
+    auto mapped = impl_->scope->pattern ? impl_->scope->pattern(pattern) : pattern;
+    if (!mapped) return;
+    p = *mapped;
+  }
+  impl_->streams.push_back(StreamRoute{parse_pattern(p), std::move(h), impl_->scope_gate});
+}
+
+void Server::set_scope(std::optional<Scope> scope) {
+  if (impl_->started.load()) throw std::logic_error("http::Server::set_scope() after start()");
+  impl_->scope = std::move(scope);
+  impl_->scope_gate = impl_->scope && impl_->scope->gate
+                          ? std::make_shared<const Gate>(impl_->scope->gate)
+                          : nullptr;
 }
 
 void Server::start() { impl_->start(); }

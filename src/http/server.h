@@ -104,6 +104,16 @@ class Server {
   // Throws std::invalid_argument on a malformed pattern, std::logic_error after start().
   void route(const std::string& method, const std::string& pattern, Handler h);
   void stream(const std::string& pattern, StreamHandler h);
+  // A scope mounts the routes registered while it is set (e.g. one chain's whole API under
+  // /v1/channels/<name>/): `pattern` maps each pattern to the one registered (nullopt: the route
+  // is skipped), and `gate`, if set, runs before the handler or stream of every request such a
+  // route matches; a response it returns is sent instead (a plain response, on a stream route
+  // too). set_scope(std::nullopt) ends it. Throws std::logic_error after start().
+  struct Scope {
+    std::function<std::optional<std::string>(const std::string&)> pattern;
+    std::function<std::optional<Response>(const Request&)> gate;
+  };
+  void set_scope(std::optional<Scope> scope);
   // Binds and starts accepting on a background thread. Throws std::runtime_error on bind failure.
   void start();
   // Closes the listener and all connections (event streams included), joins all threads.

@@ -48,6 +48,10 @@ std::span<const ConfigKey> config_keys() {
        "Block time this many days behind the wall clock (tests and demos of past years only; "
        "default 0)",
        &Config::clock_back_days},
+      {"channels",
+       "Extra channels, name=genesis.json comma-separated: each a separate chain in "
+       "<data_dir>/channels/<name>/, served under /v1/channels/<name>/ (docs/CHANNELS.md)",
+       &Config::channels},
   };
   return kKeys;
 }
@@ -74,6 +78,7 @@ Status validate_config(const Config& cfg) {
   if (auto p = peer_urls(cfg); !p) return p.error();
   if (cfg.clock_back_days > 36'500)
     return err("config.invalid", "clock_back_days must be 0..36500");
+  if (auto c = channel_specs(cfg); !c) return c.error();
   return ok_status();
 }
 
@@ -96,6 +101,41 @@ Result<std::map<std::string, std::string>> peer_urls(const Config& cfg) {
                                        std::string(item) + "'");
     if (!out.emplace(std::string(id), std::string(url)).second)
       return err("config.invalid", "cluster_peers names node '" + std::string(id) + "' twice");
+  }
+  return out;
+}
+
+bool valid_channel_name(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name.front() < 'a' || name.front() > 'z') return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return name.back() != '-';
+}
+
+Result<std::vector<ChannelSpec>> channel_specs(const Config& cfg) {
+  std::vector<ChannelSpec> out;
+  std::string_view rest = cfg.channels;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos || eq + 1 == item.size())
+      return err("config.invalid",
+                 "channels entries are name=genesis.json, got '" + std::string(item) + "'");
+    std::string name(item.substr(0, eq));
+    if (!valid_channel_name(name))
+      return err("config.invalid", "channel name '" + name +
+                                       "' must be a lower-case identifier ([a-z][a-z0-9-]*, "
+                                       "at most 32 characters, not ending in '-')");
+    if (name == "default")
+      return err("config.invalid", "channel name 'default' is reserved for the chain in data_dir");
+    for (const auto& c : out)
+      if (c.name == name) return err("config.invalid", "channels names '" + name + "' twice");
+    out.push_back({name, std::string(item.substr(eq + 1))});
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/status.h"
 
@@ -43,6 +44,10 @@ struct Config {
   // restart with a smaller value moves it forward; a larger one holds it until the clock catches
   // up.
   uint32_t clock_back_days = 0;
+  // Extra channels (docs/CHANNELS.md): "name=genesis.json" comma-separated; each is a separate
+  // chain in <data_dir>/channels/<name>/, served under /v1/channels/<name>/. Parsed by
+  // channel_specs().
+  std::string channels;
   Config();
 };
 
@@ -61,6 +66,15 @@ Status validate_config(const Config& cfg);
 // cluster_peers as node id -> base URL ("http://host:port", no trailing '/'), in id order.
 // Error code config.invalid.
 Result<std::map<std::string, std::string>> peer_urls(const Config& cfg);
+
+// One entry of `channels`.
+struct ChannelSpec {
+  std::string name;     // lower-case identifier: [a-z][a-z0-9-]*, at most 32 characters
+  std::string genesis;  // its genesis file
+};
+// channels in the order given. Names are unique and not "default". Error code config.invalid.
+Result<std::vector<ChannelSpec>> channel_specs(const Config& cfg);
+bool valid_channel_name(std::string_view name);
 
 // Reads a TOML file into `cfg` (only the keys present). Error code config.invalid.
 Status load_config_file(const std::string& path, Config& cfg);

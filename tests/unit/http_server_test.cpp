@@ -154,6 +154,50 @@ TEST(HttpServerTest, DispatchRoutesParamsAndDecodesQuery) {
   EXPECT_EQ(s.dispatch(root).body, "root");
 }
 
+// A scope mounts routes under a prefix (skipping those it maps to nullopt) and gates them; a
+// {param} scope is beaten by a literal one; routes registered after the scope are plain.
+TEST(HttpServerTest, ScopesMountAndGateRoutes) {
+  Server s(Options{});
+  auto mount = [](std::string prefix) {
+    return [prefix](const std::string& p) -> std::optional<std::string> {
+      if (!p.starts_with("/v1/")) return std::nullopt;
+      return prefix + p.substr(3);
+    };
+  };
+  s.set_scope(Server::Scope{mount("/v1/ch/a"), [](const Request& r) -> std::optional<Response> {
+                              if (r.header("x-ok") == "1") return std::nullopt;
+                              return error_response(404, "ch.gate",
+                                                    r.params.count("id") ? "id" : "-");
+                            }});
+  add_echo_routes(s);
+  s.set_scope(Server::Scope{mount("/v1/ch/{ch}"), [](const Request& r) {
+                              return std::optional<Response>(
+                                  error_response(404, "ch.unknown", r.params.at("ch")));
+                            }});
+  add_echo_routes(s);
+  s.set_scope(std::nullopt);
+  s.route("GET", "/v1/plain", [](const Request& r) { return text(describe(r)); });
+
+  Request in = make("GET", "/v1/ch/a/accounts/x/holdings");
+  in.headers["x-ok"] = "1";
+  EXPECT_EQ(s.dispatch(in).body, "GET /v1/ch/a/accounts/x/holdings p:id=x");
+  Request gated = make("GET", "/v1/ch/a/accounts/x/holdings");
+  Response g = s.dispatch(gated);
+  EXPECT_EQ(g.status, 404);
+  EXPECT_NE(g.body.find("ch.gate"), std::string::npos);
+  EXPECT_NE(g.body.find("\"id\""), std::string::npos);  // params are captured before the gate
+  Request other = make("GET", "/v1/ch/b/blocks/3");
+  other.headers["x-ok"] = "1";
+  EXPECT_NE(s.dispatch(other).body.find("ch.unknown"), std::string::npos);
+  Request skipped = make("GET", "/v1/ch/a/");  // "/" was not mounted
+  skipped.headers["x-ok"] = "1";
+  EXPECT_NE(s.dispatch(skipped).body.find("http.not_found"), std::string::npos);
+  Request unscoped = make("GET", "/v1/blocks/3");  // the scoped routes exist only mounted
+  EXPECT_EQ(s.dispatch(unscoped).status, 404);
+  Request plain = make("GET", "/v1/plain");
+  EXPECT_EQ(s.dispatch(plain).body, "GET /v1/plain");
+}
+
 TEST(HttpServerTest, DispatchErrors) {
   Server s(Options{});
   add_echo_routes(s);

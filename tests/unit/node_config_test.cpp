@@ -91,5 +91,43 @@ TEST(Config, SplitsListenAddresses) {
     EXPECT_FALSE(split_listen(bad, host, port).ok()) << bad;
 }
 
+TEST(Config, Channels) {
+  Config c;
+  c.channels = " credits=g1.json, city-goyang=dir/g2.json ,";
+  auto specs = channel_specs(c);
+  ASSERT_TRUE(specs.ok());
+  ASSERT_EQ(specs->size(), 2u);
+  EXPECT_EQ((*specs)[0].name, "credits");
+  EXPECT_EQ((*specs)[0].genesis, "g1.json");
+  EXPECT_EQ((*specs)[1].name, "city-goyang");
+  EXPECT_EQ((*specs)[1].genesis, "dir/g2.json");
+  EXPECT_TRUE(validate_config(c).ok());
+  c.channels = "";
+  EXPECT_TRUE(channel_specs(c)->empty());
+
+  for (const char* bad :
+       {"Credits=g.json", "credits", "credits=", "=g.json", "1x=g.json", "a_b=g.json", "a-=g.json",
+        "default=g.json", "a=g.json,a=h.json", "abcdefghijabcdefghijabcdefghijabc=g.json"}) {
+    c.channels = bad;
+    auto r = channel_specs(c);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, "config.invalid") << bad;
+    EXPECT_FALSE(validate_config(c).ok()) << bad;
+  }
+  EXPECT_TRUE(valid_channel_name("a"));
+  EXPECT_TRUE(valid_channel_name("city-goyang-2"));
+  EXPECT_FALSE(valid_channel_name(""));
+
+  auto p = write_tmp("channels = \"ets=e.json\"\n");
+  Config f;
+  ASSERT_TRUE(load_config_file(p, f).ok());
+  EXPECT_EQ(f.channels, "ets=e.json");
+  auto q = write_tmp("channels = \"Bad=e.json\"\n");
+  Config g;
+  EXPECT_EQ(load_config_file(q, g).error().code, "config.invalid");
+  std::remove(p.c_str());
+  std::remove(q.c_str());
+}
+
 }  // namespace
 }  // namespace tanso

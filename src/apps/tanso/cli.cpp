@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "node/read_auth.h"
@@ -28,30 +29,63 @@ http::Client connect() {
   return http::Client(*ep, o);
 }
 
-static std::string chain_id_of_node(http::Client& c) {
+void reads_signed_by(const std::vector<std::string>& key_files) {
+  if (global().channel_key.empty() && !key_files.empty()) global().channel_key = key_files[0];
+}
+
+http::Headers read_headers(const KeyFile& key, const std::string& chain, const std::string& method,
+                           const std::string& target) {
+  if (key.account.empty())
+    fail(kUsage, "the key file names no account; add \"account\" to it to sign reads");
+  std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  Signature s = sign(key.key.secret, read_message(chain, method, target, t));
+  return {{"X-Tanso-Account", key.account},
+          {"X-Tanso-Key", key_to_text(key.key.pub)},
+          {"X-Tanso-Time", t},
+          {"X-Tanso-Signature", to_hex(ByteView(s.data(), s.size()))}};
+}
+
+// The chain id reads are signed over: the node's default chain's, or with --channel that
+// channel's, from GET /v1/channels signed by `key` (a member sees its channels there).
+static std::string chain_id_of_node(http::Client& c, const KeyFile& key) {
+  if (!global().channel.empty()) {
+    auto r = c.request("GET", "/v1/channels", {}, read_headers(key, "", "GET", "/v1/channels"));
+    fail_on_api_error(r);
+    Json j = parse_json_or_fail(r.body, "/v1/channels");
+    for (const auto& ch : j.value("channels", Json::array()))
+      if (ch.value("name", "") == global().channel) return ch.value("chain_id", "");
+    fail(kRefused, "channel.unknown: no channel '" + global().channel + "' for " + key.account +
+                       " at this node");
+  }
   auto r = c.get("/v1/status");
   if (r.status != 200) fail(kUnreachable, "GET /v1/status answered " + std::to_string(r.status));
   return parse_json_or_fail(r.body, "/v1/status")["chain_id"].get<std::string>();
 }
 
-http::Response call(const std::string& method, const std::string& target, const std::string& body,
-                    const KeyFile* key) {
+http::Response call(const std::string& method, const std::string& target_in,
+                    const std::string& body, const KeyFile* key) {
   try {
     http::Client c = connect();
     http::Headers hs;
-    if (key) {
-      if (key->account.empty())
-        fail(kUsage, "the key file names no account; add \"account\" to it to sign reads");
-      std::string chain = chain_id_of_node(c);
-      std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());
-      Signature s = sign(key->key.secret, read_message(chain, method, target, t));
-      hs = {{"X-Tanso-Account", key->account},
-            {"X-Tanso-Key", key_to_text(key->key.pub)},
-            {"X-Tanso-Time", t},
-            {"X-Tanso-Signature", to_hex(ByteView(s.data(), s.size()))}};
+    std::string target = target_in;
+    std::optional<KeyFile> channel_key;
+    if (!global().channel.empty()) {
+      if (target.starts_with("/v1/") && !target.starts_with("/v1/channels"))
+        target = "/v1/channels/" + global().channel + target.substr(3);
+      std::string path = target.substr(0, target.find('?'));
+      bool tx_post = method == "POST" && (path.ends_with("/txs") || path.ends_with("/txs/batch"));
+      if (!key && !tx_post) {
+        if (global().channel_key.empty())
+          fail(kUsage, "--channel " + global().channel +
+                           ": a channel answers only its members' signed reads; give --key or "
+                           "--channel-key (TANSO_CHANNEL_KEY)");
+        channel_key = load_key(global().channel_key);
+        key = &*channel_key;
+      }
     }
+    if (key) hs = read_headers(*key, chain_id_of_node(c, *key), method, target);
     if (!body.empty()) hs.push_back({"Content-Type", "application/json"});
     return c.request(method, target, body, hs);
   } catch (const Failure&) {

@@ -27,8 +27,20 @@ struct Failure {
 struct Global {
   std::string node = "http://127.0.0.1:8080";
   bool quiet = false;
+  // --channel: requests to /v1/... go to /v1/channels/<channel>/... (docs/CHANNELS.md); a
+  // channel answers only signed reads by its members, so every request but a tx submission is
+  // signed: with the command's --key, else `channel_key` (--channel-key, or the first key file a
+  // tx command signs with).
+  std::string channel;
+  std::string channel_key;
 };
 Global& global();
+// The four X-Tanso-* headers of a read of `target` signed by `key` over `chain`.
+http::Headers read_headers(const KeyFile& key, const std::string& chain, const std::string& method,
+                           const std::string& target);
+// A tx command's key files: the first signs the command's reads of a channel when no
+// --channel-key was given.
+void reads_signed_by(const std::vector<std::string>& key_files);
 
 http::Client connect();
 // GET/POST; signs the request as a read when `key` is given. Exits with kUnreachable on
@@ -78,6 +90,8 @@ void add_mrv_statements(CLI::App* mrv);
 void add_mrv_prove_command(CLI::App& app);
 // tanso private put|get|check (cmd_private.cpp).
 void add_private(CLI::App& app);
+// tanso channels (cmd_channels.cpp).
+void add_channels(CLI::App& app);
 // Terminal columns of UTF-8 text (Hangul and CJK count two), for aligned tables.
 size_t display_width(std::string_view s);
 // The `ets` command group, created by whichever of the two adds first.

@@ -36,6 +36,7 @@ void send_tx(const TxOpts& o, const std::string& type, const Json& body) {
   a.nonce = o.nonce;
   a.from = o.from.empty() ? load_key(o.keys.front()).account : o.from;
   if (a.from.empty()) fail(kUsage, "--from is required (the key file names no account)");
+  reads_signed_by(o.keys);
   std::string env = sign_payload(build_payload(a), o.keys);
   if (!o.out.empty()) {
     write_file(o.out, env);

@@ -52,6 +52,7 @@ Json submit_tx(const TxOpts& o, const std::string& type, const Json& body) {
   a.nonce = o.nonce;
   a.from = o.from.empty() ? load_key(o.keys.front()).account : o.from;
   if (a.from.empty()) fail(kUsage, "--from is required (the key file names no account)");
+  reads_signed_by(o.keys);
   auto r = call("POST", "/v1/txs", sign_payload(build_payload(a), o.keys));
   fail_on_api_error(r);
   Json j = parse_json_or_fail(r.body, "response");

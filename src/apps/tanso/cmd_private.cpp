@@ -91,6 +91,7 @@ void add_private(CLI::App& app) {
     KeyFile k = load_key(put_o.keys.front());
     a.from = put_o.from.empty() ? k.account : put_o.from;
     if (a.from.empty()) fail(kUsage, "--from is required (the key file names no account)");
+    reads_signed_by(put_o.keys);
     std::string env = sign_payload(build_payload(a), put_o.keys);
     auto tx = decode_tx(env);
     if (!tx) fail(kUsage, tx.error().message);

@@ -130,6 +130,7 @@ void add_tx(CLI::App& app) {
   send->callback([] {
     if (sa.from.empty()) sa.from = load_key(send_keys[0]).account;
     if (sa.from.empty()) fail(kUsage, "--from is required (the key file names no account)");
+    reads_signed_by(send_keys);
     submit(sign_payload(build_payload(sa), send_keys), !send_no_wait);
   });
 

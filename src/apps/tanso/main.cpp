@@ -16,6 +16,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.add_option("--node", global().node, "Node URL (default http://127.0.0.1:8080)")
       ->envname("TANSO_NODE");
+  app.add_option("--channel", global().channel,
+                 "Channel of the node to use (its /v1/channels/<name>/ routes; default: the "
+                 "node's default chain)")
+      ->envname("TANSO_CHANNEL");
+  app.add_option("--channel-key", global().channel_key,
+                 "Key file signing reads of --channel where the command has no --key (default: "
+                 "a tx command's first key)")
+      ->envname("TANSO_CHANNEL_KEY");
   app.add_flag("-q,--quiet", global().quiet, "No progress output");
   add_keygen(app);
   add_genesis(app);
@@ -31,6 +39,7 @@ int main(int argc, char** argv) {
   add_market(app);
   add_cash(app);
   add_private(app);
+  add_channels(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
