@@ -6,6 +6,7 @@ readers and unknown channels all get 404 channel.unknown; a tx signed for one ch
 on another (tx.wrong_chain); a restart keeps every channel; `tanso verify` checks a channel's
 store; the CLI's --channel targets a channel."""
 
+import http.client
 import json
 import os
 import subprocess
@@ -43,12 +44,15 @@ class ChannelsTest(E2ETest):
         self.assertEqual(self.listed(node, cred.officer(1)), ["default", "credits"])
 
         # Unsigned reads, non-members and unknown channels: the same 404 channel.unknown.
-        for r in (node.get(C + "/status"), node.get(C + "/events"),
+        for r in (node.get(C + "/status"),
                   self.read(node, cred.chain, hg, C + "/status"),  # a city member's key
                   self.read(node, dflt.chain, hd, C + "/status"),
                   self.read(node, cred.chain, hc, "/v1/channels/nope/status"),
                   node.get("/v1/channels/nope/accounts/hanbit-steel")):
             self.assertEqual((r.status, r.code()), (404, "channel.unknown"), r)
+        # An event stream too: a plain 404, no stream (a short timeout in case one opens).
+        r = node.get(C + "/events", timeout=5)
+        self.assertEqual((r.status, r.code()), (404, "channel.unknown"), r)
 
         # A member reads its channel: its own chain id, height 0 like the others, own root.
         st = {n: self.read(node, ch.chain, k, p + "/status").json
@@ -81,6 +85,23 @@ class ChannelsTest(E2ETest):
         self.assertEqual((st2["c"]["height"], st2["g"]["height"], st2["d"]["height"]), (h, 0, 0))
         self.assertNotEqual(st2["c"]["state_root"], st["c"]["state_root"])
         self.assertEqual(st2["g"]["state_root"], st["g"]["state_root"])
+
+        # The channel's own events and metrics, to a member.
+        ev = C + "/events"
+        conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=20)
+        self.addCleanup(conn.close)
+        hs = e2e.signed_read_headers(cred.chain, hc, "GET", ev)
+        hs.update({"Accept": "text/event-stream", "Last-Event-ID": str(h - 1)})
+        conn.request("GET", ev, headers=hs)
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        got = e2e.parse_events(resp, lambda es: any(e.get("event") == "receipt" for e in es), 10)
+        self.assertIn({"tx_id": tx_id, "height": h, "index": 0, "code": "ok"},
+                      [json.loads(e["data"]) for e in got if e.get("event") == "receipt"])
+        r = self.read(node, cred.chain, hc, C + "/metrics")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("tanso_height %d" % h, r.text)
+        self.assertIn("tanso_height 0", node.get("/metrics").text)
 
         # A tx signed for credits is refused on city-goyang and on the default chain.
         p2 = e2e.payload_text(cred.chain, "holdings.transfer", "hanbit-steel", 2, 1000,
