@@ -681,6 +681,8 @@ struct Server::Impl {
       return res;
     } catch (const std::exception& e) {
       return error_response(500, "http.internal", e.what());
+    } catch (...) {
+      return error_response(500, "http.internal", "a route gate threw a non-standard exception");
     }
   }
 
