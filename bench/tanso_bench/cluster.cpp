@@ -294,15 +294,8 @@ int run_cluster(const ClusterOptions& o) {
     return kExitUsage;
   }
   init_crypto();
-  const std::string cpu = cpu_model();
-  const unsigned cores = cpu_count();
-  const double load0 = loadavg_1m();
-  phase("tanso-bench cluster");
-  info("machine: " + cpu + ", " + std::to_string(cores) + " cores, load average " +
-       fmt_num(load0, 2));
-  if (load0 > 0.5 * cores)
-    warn("the machine is busy (load " + fmt_num(load0, 2) + " on " + std::to_string(cores) +
-         " cores): numbers will be low and noisy");
+  const Machine machine = Machine::probe("tanso-bench cluster");
+  const double load0 = machine.load0;
   TempDir dir("tanso-bench-cluster-");
   if (o.keep) dir.keep();
 
@@ -555,19 +548,13 @@ int run_cluster(const ClusterOptions& o) {
         {"etcd_wal_fsyncs", fsyncs},
         {"etcd_wal_fsync_ms", fsync_ms},
         {"targets",
-         {{"tx_per_s",
-           {{"op", ">="}, {"threshold", kTargetTxPerS}, {"value", tx_per_s}, {"pass", rate_pass}}},
-          {"p99_ms",
-           {{"op", "<="}, {"threshold", kTargetP99Ms}, {"value", p99}, {"pass", p99_pass}}}}},
+         {{"tx_per_s", target_json(">=", kTargetTxPerS, tx_per_s, rate_pass)},
+          {"p99_ms", target_json("<=", kTargetP99Ms, p99, p99_pass)}}},
         {"all_targets_pass", rate_pass && p99_pass && r.errors == 0},
         {"errors", r.errors},
         {"valid", problems.empty()},
         {"problems", problems},
-        {"environment",
-         {{"cpu", cpu},
-          {"cores", cores},
-          {"loadavg_1m_at_start", load0},
-          {"loadavg_1m_at_end", load_end}}},
+        {"environment", machine.json(load_end)},
         {"node_command", ns[0]->command()},
         {"total_seconds", seconds_since(t_start)},
     };

@@ -397,4 +397,31 @@ std::string join_args(const std::vector<std::string>& argv) {
   return out;
 }
 
+Machine Machine::probe(const std::string& bench_name) {
+  Machine m;
+  m.cpu = cpu_model();
+  m.kernel = kernel_release();
+  m.cores = cpu_count();
+  m.load0 = loadavg_1m();
+  phase(bench_name);
+  info("machine: " + m.cpu + ", " + std::to_string(m.cores) + " cores, " + m.kernel +
+       ", load average " + fmt_num(m.load0, 2));
+  if (m.load0 > 0.5 * m.cores)
+    warn("the machine is busy (load " + fmt_num(m.load0, 2) + " on " + std::to_string(m.cores) +
+         " cores): numbers will be low and noisy");
+  return m;
+}
+
+nlohmann::json Machine::json(double load_end) const {
+  return {{"cpu", cpu},
+          {"cores", cores},
+          {"kernel", kernel},
+          {"loadavg_1m_at_start", load0},
+          {"loadavg_1m_at_end", load_end}};
+}
+
+nlohmann::json target_json(const char* op, double threshold, double value, bool pass) {
+  return {{"op", op}, {"threshold", threshold}, {"value", value}, {"pass", pass}};
+}
+
 }  // namespace tanso::bench

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,21 @@ unsigned cpu_count();                   // std::thread::hardware_concurrency, at
 double self_cpu_seconds();              // user+system CPU time of this process so far
 double process_cpu_seconds(pid_t pid);  // same for another process (/proc/<pid>/stat); -1 if gone
 double loadavg_1m();                    // /proc/loadavg; -1 if unreadable
+
+// The machine a bench runs on, read at its start and reported in its last JSON line.
+struct Machine {
+  std::string cpu, kernel;
+  unsigned cores = 1;
+  double load0 = 0;  // 1-minute load average at the start
+  // Reads them, starts the bench's first phase with a "machine:" line, and warns when the load
+  // is over half the cores (the numbers will be low and noisy).
+  static Machine probe(const std::string& bench_name);
+  // {"cpu", "cores", "kernel", "loadavg_1m_at_start", "loadavg_1m_at_end"}
+  nlohmann::json json(double load_end) const;
+};
+
+// One target of a bench's JSON: {"op", "threshold", "value", "pass"}.
+nlohmann::json target_json(const char* op, double threshold, double value, bool pass);
 
 // A directory under $TMPDIR (or /tmp), removed on destruction unless keep().
 class TempDir {

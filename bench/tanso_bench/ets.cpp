@@ -172,15 +172,8 @@ int run_ets(EtsOptions o) {
   if (access(tansod.c_str(), X_OK) != 0)
     throw std::runtime_error(tansod.string() + " not found or not executable (--tansod PATH)");
   init_crypto();
-  const std::string cpu = cpu_model();
-  const unsigned cores = cpu_count();
-  const double load0 = loadavg_1m();
-  phase("tanso-bench ets");
-  info("machine: " + cpu + ", " + std::to_string(cores) + " cores, load average " +
-       fmt_num(load0, 2));
-  if (load0 > 0.5 * cores)
-    warn("the machine is busy (load " + fmt_num(load0, 2) + " on " + std::to_string(cores) +
-         " cores): numbers will be low and noisy");
+  const Machine machine = Machine::probe("tanso-bench ets");
+  const double load0 = machine.load0;
 
   // ---- 1. set-up ----
   phase("1/6 set-up: " + fmt_int(o.companies) + " companies designated for " +
@@ -433,25 +426,14 @@ int run_ets(EtsOptions o) {
         {"connections", o.connections},
         {"batch", o.batch},
         {"targets",
-         {{"allocation_order_ms",
-           {{"op", "<"},
-            {"threshold", kTargetAllocationMs},
-            {"value", allocation_ms},
-            {"pass", alloc_pass}}},
+         {{"allocation_order_ms", target_json("<", kTargetAllocationMs, allocation_ms, alloc_pass)},
           {"surrender_over_transfer",
-           {{"op", ">="},
-            {"threshold", kTargetSurrenderRatio},
-            {"value", ratio},
-            {"pass", ratio_pass}}}}},
+           target_json(">=", kTargetSurrenderRatio, ratio, ratio_pass)}}},
         {"all_targets_pass", alloc_pass && ratio_pass && errors == 0},
         {"errors", errors},
         {"valid", problems.empty()},
         {"problems", problems},
-        {"environment",
-         {{"cpu", cpu},
-          {"cores", cores},
-          {"loadavg_1m_at_start", load0},
-          {"loadavg_1m_at_end", load_end}}},
+        {"environment", machine.json(load_end)},
         {"node_command", node.command()},
         {"total_seconds", seconds_since(t_start)},
     };

@@ -72,16 +72,8 @@ int run_ledger(const LedgerOptions& o) {
     throw std::runtime_error(tansod.string() +
                              " not found or not executable (build the tansod target, or pass "
                              "--tansod PATH)");
-  const std::string cpu = cpu_model();
-  const unsigned cores = cpu_count();
-  const std::string kernel = kernel_release();
-  const double load0 = loadavg_1m();
-  phase("tanso-bench ledger");
-  info("machine: " + cpu + ", " + std::to_string(cores) + " cores, " + kernel + ", load average " +
-       fmt_num(load0, 2));
-  if (load0 > 0.5 * cores)
-    warn("the machine is busy (load " + fmt_num(load0, 2) + " on " + std::to_string(cores) +
-         " cores): numbers will be low and noisy");
+  const Machine machine = Machine::probe("tanso-bench ledger");
+  const unsigned cores = machine.cores;
   info("tansod: " + tansod.string());
 
   // ---- 1. set-up ----
@@ -373,8 +365,7 @@ int run_ledger(const LedgerOptions& o) {
           {"server_version", pg.version},
           {"latency_avg_ms", opt_num(pg.latency_ms)},
           {"error", pg.error.empty() ? Json() : Json(pg.error)}}},
-        {"environment",
-         {{"cpu", cpu}, {"cores", cores}, {"kernel", kernel}, {"loadavg_1m_at_start", load0}}},
+        {"environment", machine.json(loadavg_1m())},
         {"node_command", node.command()},
         {"node_cpu_us_per_tx", node_cpu_us_per_tx},
         {"verify_cpu_us", vc.cpu_us_per_verify},

@@ -244,15 +244,8 @@ int run_market(const MarketOptions& o) {
   if (access(tansod.c_str(), X_OK) != 0)
     throw std::runtime_error(tansod.string() + " not found or not executable (--tansod PATH)");
   init_crypto();
-  const std::string cpu = cpu_model();
-  const unsigned cores = cpu_count();
-  const double load0 = loadavg_1m();
-  phase("tanso-bench market");
-  info("machine: " + cpu + ", " + std::to_string(cores) + " cores, load average " +
-       fmt_num(load0, 2));
-  if (load0 > 0.5 * cores)
-    warn("the machine is busy (load " + fmt_num(load0, 2) + " on " + std::to_string(cores) +
-         " cores): numbers will be low and noisy");
+  const Machine machine = Machine::probe("tanso-bench market");
+  const double load0 = machine.load0;
 
   // ---- 1. engine ----
   phase("1/6 matching engine alone: " + fmt_int(o.engine_ops) +
@@ -536,25 +529,13 @@ int run_market(const MarketOptions& o) {
         {"connections", o.connections},
         {"batch", o.batch},
         {"targets",
-         {{"engine_orders_per_s",
-           {{"op", ">="},
-            {"threshold", kTargetEngine},
-            {"value", engine_per_s},
-            {"pass", engine_pass}}},
-          {"orders_over_transfer",
-           {{"op", ">="},
-            {"threshold", kTargetOrderRatio},
-            {"value", ratio},
-            {"pass", ratio_pass}}}}},
+         {{"engine_orders_per_s", target_json(">=", kTargetEngine, engine_per_s, engine_pass)},
+          {"orders_over_transfer", target_json(">=", kTargetOrderRatio, ratio, ratio_pass)}}},
         {"all_targets_pass", engine_pass && ratio_pass && errors == 0},
         {"errors", errors},
         {"valid", problems.empty()},
         {"problems", problems},
-        {"environment",
-         {{"cpu", cpu},
-          {"cores", cores},
-          {"loadavg_1m_at_start", load0},
-          {"loadavg_1m_at_end", load_end}}},
+        {"environment", machine.json(load_end)},
         {"node_command", node.command()},
         {"total_seconds", seconds_since(t_start)},
     };
