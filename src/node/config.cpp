@@ -82,16 +82,23 @@ Status validate_config(const Config& cfg) {
   return ok_status();
 }
 
-Result<std::map<std::string, std::string>> peer_urls(const Config& cfg) {
-  std::map<std::string, std::string> out;
-  std::string_view rest = cfg.cluster_peers;
+// The non-empty items of a comma-separated list, spaces around each trimmed.
+static std::vector<std::string_view> list_items(std::string_view rest) {
+  std::vector<std::string_view> out;
   while (!rest.empty()) {
     auto comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> peer_urls(const Config& cfg) {
+  std::map<std::string, std::string> out;
+  for (std::string_view item : list_items(cfg.cluster_peers)) {
     auto eq = item.find('=');
     std::string_view id = eq == std::string_view::npos ? std::string_view{} : item.substr(0, eq);
     std::string_view url = eq == std::string_view::npos ? item : item.substr(eq + 1);
@@ -114,14 +121,7 @@ bool valid_channel_name(std::string_view name) {
 
 Result<std::vector<ChannelSpec>> channel_specs(const Config& cfg) {
   std::vector<ChannelSpec> out;
-  std::string_view rest = cfg.channels;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
+  for (std::string_view item : list_items(cfg.channels)) {
     auto eq = item.find('=');
     if (eq == std::string_view::npos || eq + 1 == item.size())
       return err("config.invalid",
